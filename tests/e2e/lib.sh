@@ -1,0 +1,219 @@
+# Sourced by every tests/e2e/*.t: TAP output, a private scratch directory,
+# and the real programs under test (our agent, stock OpenSSH's sshd).
+# Every process a test starts is stopped when the test exits.
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+SKAGENT=$TOP/agent/skagent
+KEYGEN=$TOP/tools/agent-keygen
+COPYID=$TOP/tools/agent-copy-id
+SOFTTOKEN=$TOP/tests/softtoken/softtoken
+SSHD=${SSHD:-/usr/sbin/sshd}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/skagent-e2e.XXXXXX")
+chmod 700 "$T"
+export HOME_ORIG=${HOME:-/}
+# Nothing from the user's own setup leaks in.
+unset SSH_AGENT_PID DISPLAY WAYLAND_DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE
+export SSH_AUTH_SOCK=
+
+_tap_n=0
+_tap_fail=0
+_tap_planned=
+_bg_pids=
+
+_cleanup() {
+	local p
+	for p in $_bg_pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $_bg_pids; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "$_tap_fail" -ne 0 ] && [ -n "${KEEP_T:-}" ]; then
+		echo "# kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap _cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+plan() { _tap_planned=$1; echo "1..$1"; }
+diag() { printf '# %s\n' "$*"; }
+# Prints a file as TAP comments (for a failing test's context).
+diag_file() { [ -f "$1" ] && sed -e 's/^/#   /' "$1" | tail -n "${2:-30}"; }
+
+_tap_result() {	# status description
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_tap_n - $2"
+	else
+		echo "not ok $_tap_n - $2"
+		_tap_fail=$((_tap_fail + 1))
+	fi
+	return "$1"
+}
+
+# ok DESCRIPTION COMMAND [ARG...]: passes when the command succeeds.
+ok() {
+	local d=$1
+	shift
+	"$@"
+	_tap_result $? "$d"
+}
+
+# fails DESCRIPTION COMMAND [ARG...]: passes when the command fails.
+fails() {
+	local d=$1
+	shift
+	if "$@"; then _tap_result 1 "$d"; else _tap_result 0 "$d"; fi
+}
+
+# is DESCRIPTION GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then
+		_tap_result 0 "$1"
+	else
+		_tap_result 1 "$1"
+		printf '#   got:  %s\n#   want: %s\n' "$2" "$3"
+		return 1
+	fi
+}
+
+# like DESCRIPTION TEXT EXTENDED-REGEX
+like() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then
+		_tap_result 0 "$1"
+	else
+		_tap_result 1 "$1"
+		printf '#   text: %s\n#   does not match: %s\n' "$2" "$3"
+		return 1
+	fi
+}
+
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # skip $*"; }
+
+done_testing() {
+	[ -n "$_tap_planned" ] || echo "1..$_tap_n"
+	[ "$_tap_fail" -eq 0 ]
+	exit $?
+}
+
+bail() { echo "Bail out! $*"; exit 1; }
+
+bg() {	# runs a command in the background, stopped at exit; sets BG_PID
+	"$@" &
+	BG_PID=$!
+	_bg_pids="$_bg_pids $BG_PID"
+}
+
+# wait_for SECONDS COMMAND [ARG...]: polls until the command succeeds.
+wait_for() {
+	local n=$(($1 * 20))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# start_agent [SKAGENT-ARGS...]: our agent in the foreground (-D) on
+# $T/agent.sock, logging to $T/agent.log; sets AGENT_PID and SSH_AUTH_SOCK.
+start_agent() {
+	[ -x "$SKAGENT" ] || bail "no $SKAGENT: run make"
+	SSH_AUTH_SOCK=$T/agent.sock
+	export SSH_AUTH_SOCK
+	rm -f "$SSH_AUTH_SOCK"
+	bg "$SKAGENT" -D -a "$SSH_AUTH_SOCK" "$@" >"$T/agent.out" 2>"$T/agent.log"
+	AGENT_PID=$BG_PID
+	wait_for 10 test -S "$SSH_AUTH_SOCK" || {
+		diag_file "$T/agent.log"
+		bail "agent did not start"
+	}
+}
+
+stop_agent() {
+	kill "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+}
+
+agent_alive() { kill -0 "$AGENT_PID" 2>/dev/null; }
+
+_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_sshd NAME [sshd_config line...]: a stock sshd on 127.0.0.1 with its
+# own host key, config and port, serving the current user.  Keys go in
+# $T/NAME/authorized_keys.  "ssh -F $T/ssh_config NAME" reaches it (or use
+# ssh_to NAME ...).  Sets SSHD_PORT.
+start_sshd() {
+	local name=$1 d port try
+	shift
+	d=$T/$name
+	mkdir -p "$d"
+	[ -x "$SSHD" ] || bail "no $SSHD: install openssh-server"
+	[ -f "$d/host_ed25519" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$d/host_ed25519" ||
+		bail "ssh-keygen"
+	touch "$d/authorized_keys"
+	if [ "$(id -u)" = 0 ]; then
+		mkdir -p /run/sshd && chmod 0755 /run/sshd
+	fi
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		_port_free "$port" || continue
+		{
+			echo "Port $port"
+			echo "ListenAddress 127.0.0.1"
+			echo "HostKey $d/host_ed25519"
+			echo "PidFile $d/sshd.pid"
+			echo "AuthorizedKeysFile $d/authorized_keys"
+			echo "StrictModes no"
+			echo "UsePAM no"
+			echo "PasswordAuthentication no"
+			echo "KbdInteractiveAuthentication no"
+			echo "PubkeyAuthentication yes"
+			echo "PermitRootLogin prohibit-password"
+			echo "LogLevel VERBOSE"
+			for l in "$@"; do echo "$l"; done
+		} >"$d/sshd_config"
+		: >"$d/sshd.log"
+		bg "$SSHD" -D -f "$d/sshd_config" -E "$d/sshd.log"
+		if wait_for 10 grep -q "Server listening" "$d/sshd.log"; then
+			break
+		fi
+		kill "$BG_PID" 2>/dev/null
+		port=
+	done
+	[ -n "$port" ] || { diag_file "$d/sshd.log"; bail "sshd did not start"; }
+	SSHD_PORT=$port
+	echo "[127.0.0.1]:$port $(cat "$d/host_ed25519.pub")" >>"$T/known_hosts"
+	cat >>"$T/ssh_config" <<-CONF
+	Host $name
+	  HostName 127.0.0.1
+	  Port $port
+	  User $(id -un)
+	  UserKnownHostsFile $T/known_hosts
+	  StrictHostKeyChecking yes
+	  BatchMode yes
+	  IdentityFile $T/no-such-identity
+	  PasswordAuthentication no
+	  KbdInteractiveAuthentication no
+	  ConnectTimeout 10
+	  LogLevel ERROR
+	CONF
+}
+
+# ssh_to NAME [COMMAND...]: stock ssh to a test sshd, using the agent on
+# SSH_AUTH_SOCK; extra ssh options in the array SSH_OPTS.
+SSH_OPTS=()
+ssh_to() {
+	local name=$1
+	shift
+	ssh -F "$T/ssh_config" "${SSH_OPTS[@]}" "$name" "$@"
+}
