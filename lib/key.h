@@ -3,7 +3,7 @@
  * One file per algorithm family behind this header (key-ed25519.c,
  * key-ecdsa.c, key-rsa.c, key-sk.c, key-cert.c); all parsing goes through
  * sshbuf.  Private material lives in locked memory (secmem.h) and is wiped
- * when the key is freed.
+ * when the key is freed.  Call secmem_init() once at start-up.
  *
  * A struct key is immutable once made, except through key_free().  It may be
  * shared between threads for reading (signing).
@@ -37,6 +37,10 @@ enum key_type {
 
 enum key_fp_hash { KEY_FP_SHA256 = 0, KEY_FP_MD5 };
 
+/* certificate types */
+#define KEY_CERT_USER	1
+#define KEY_CERT_HOST	2
+
 struct key;
 
 /* Properties */
@@ -46,6 +50,9 @@ int key_is_sk(const struct key *k);
 int key_has_private(const struct key *k);
 /* "ssh-ed25519", "ecdsa-sha2-nistp384-cert-v01@openssh.com", ... */
 const char *key_type_name(const struct key *k);
+/* The type without "-cert-v01@openssh.com". */
+const char *key_plain_type_name(const struct key *k);
+int key_type_name_valid(const char *name);
 /* "ED25519", "ECDSA", "RSA", "ED25519-SK", "ECDSA-SK" (+"-CERT"), as ssh-add -l */
 const char *key_type_short(const struct key *k);
 unsigned int key_bits(const struct key *k);
@@ -55,6 +62,20 @@ int key_ecdsa_curve_bits(const struct key *k);
 const char *key_sk_application(const struct key *k);
 uint8_t key_sk_flags(const struct key *k);
 const uint8_t *key_sk_key_handle(const struct key *k, size_t *lenp);
+/* ed25519 and sk-ed25519: the 32-byte public key; NULL otherwise */
+const uint8_t *key_ed25519_public(const struct key *k);
+
+/*
+ * Certificates: parsed, and their CA signature verified, when the key is
+ * read.  Accessors give 0 / NULL for plain keys.
+ */
+uint32_t key_cert_type(const struct key *k);
+const struct key *key_cert_signature_key(const struct key *k);
+const char *key_cert_key_id(const struct key *k);
+size_t key_cert_nprincipals(const struct key *k);
+const char *key_cert_principal(const struct key *k, size_t i);
+/* valid_after <= now < valid_before (seconds since the epoch) */
+int key_cert_valid_at(const struct key *k, uint64_t now);
 
 /*
  * The public blob (string type, ...), as in REQUEST_IDENTITIES, SIGN and
@@ -64,9 +85,16 @@ const uint8_t *key_sk_key_handle(const struct key *k, size_t *lenp);
 int key_from_blob(const uint8_t *blob, size_t len, struct key **keyp) SKA_WUR;
 int key_to_blob(const struct key *k, struct sshbuf *out) SKA_WUR;
 const uint8_t *key_blob(const struct key *k, size_t *lenp);
+/* Same public key material; a certificate equals its plain key. */
 int key_equal_public(const struct key *a, const struct key *b);
+/* Same blob: the same key, and the same certificate if any. */
+int key_equal(const struct key *a, const struct key *b);
+/* The plain public blob of a key or of a certificate's key. */
+int key_plain_blob(const struct key *k, struct sshbuf *out) SKA_WUR;
 /* A new key holding only the public half (certificate kept). */
 int key_public_copy(const struct key *k, struct key **keyp) SKA_WUR;
+/* A new public key without the certificate. */
+int key_drop_cert(const struct key *k, struct key **keyp) SKA_WUR;
 
 /*
  * The private form as ssh-add sends it in ADD_IDENTITY and as
@@ -85,6 +113,7 @@ int key_to_public_line(const struct key *k, const char *comment,
 
 /* "SHA256:<base64, no padding>" or "MD5:aa:bb:...", as ssh-keygen -l. */
 char *key_fingerprint(const struct key *k, enum key_fp_hash h);
+char *key_fingerprint_blob(const uint8_t *blob, size_t len, enum key_fp_hash h);
 
 /*
  * Signatures in the SSH wire form (string alg, string sig).  alg NULL picks
@@ -103,7 +132,14 @@ int key_verify(const struct key *k, const uint8_t *sig, size_t slen,
  */
 int key_sk_signature_encode(const struct key *k, const uint8_t *raw,
     size_t rawlen, uint8_t flags, uint32_t counter, struct sshbuf *sig) SKA_WUR;
-/* Builds an sk key from what a token returned at enrollment. */
+/* The flags and counter of an sk signature. */
+int key_sk_signature_parse(const uint8_t *sig, size_t slen, uint8_t *flagsp,
+    uint32_t *counterp) SKA_WUR;
+/*
+ * Builds an sk key from what a token returned at enrollment: pub is 32
+ * bytes (ed25519) or an uncompressed P-256 point.  key_handle NULL makes a
+ * public key.
+ */
 int key_sk_new(enum key_type t, const uint8_t *pub, size_t publen,
     const char *application, uint8_t flags, const uint8_t *key_handle,
     size_t khlen, struct key **keyp) SKA_WUR;
