@@ -80,6 +80,16 @@ key_type_name_valid(const char *name)
 	return name != NULL && key_typeinfo_by_name(name, strlen(name)) != NULL;
 }
 
+enum key_type
+key_type_name_type(const char *name)
+{
+	const struct key_typeinfo *ti;
+
+	if (name == NULL || (ti = key_typeinfo_by_name(name, strlen(name))) == NULL)
+		return KEY_UNSPEC;
+	return ti->type;
+}
+
 struct key *
 key_alloc(const struct key_typeinfo *ti)
 {

@@ -53,6 +53,8 @@ const char *key_type_name(const struct key *k);
 /* The type without "-cert-v01@openssh.com". */
 const char *key_plain_type_name(const struct key *k);
 int key_type_name_valid(const char *name);
+/* The base type a type name ("...-cert-v01@openssh.com" too) stands for. */
+enum key_type key_type_name_type(const char *name);
 /* "ED25519", "ECDSA", "RSA", "ED25519-SK", "ECDSA-SK" (+"-CERT"), as ssh-add -l */
 const char *key_type_short(const struct key *k);
 unsigned int key_bits(const struct key *k);

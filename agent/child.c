@@ -1,0 +1,230 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "child.h"
+#include "loop.h"
+
+#define CHILD_OUT_MAX	4096
+
+extern char **environ;
+
+struct child {
+	pid_t pid;
+	int pidfd, outfd;
+	struct watch *wpid, *wout;
+	char out[CHILD_OUT_MAX + 1];
+	size_t outlen;
+	int exited, status, cancelled;
+	child_done_fn *cb;
+	void *arg;
+};
+
+static void
+child_finish(struct child *ch)
+{
+	if (!ch->exited || ch->outfd != -1)
+		return;
+	if (!ch->cancelled && ch->cb != NULL)
+		ch->cb(ch->status, ch->out, ch->outlen, ch->arg);
+	explicit_bzero(ch->out, sizeof(ch->out));	/* may be a passphrase */
+	free(ch);
+}
+
+static void
+on_out(int fd, void *arg)
+{
+	struct child *ch = arg;
+	char buf[512];
+	ssize_t n;
+	size_t take;
+
+	n = read(fd, buf, sizeof(buf));
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0) {
+		take = (size_t)n;
+		if (take > CHILD_OUT_MAX - ch->outlen)
+			take = CHILD_OUT_MAX - ch->outlen;
+		memcpy(ch->out + ch->outlen, buf, take);
+		ch->outlen += take;
+		ch->out[ch->outlen] = '\0';
+		explicit_bzero(buf, sizeof(buf));
+		return;
+	}
+	loop_unwatch_fd(ch->wout);
+	ch->wout = NULL;
+	close(ch->outfd);
+	ch->outfd = -1;
+	child_finish(ch);
+}
+
+static void
+on_exit_fd(int fd, void *arg)
+{
+	struct child *ch = arg;
+	int status;
+
+	if (waitpid(ch->pid, &status, WNOHANG) != ch->pid)
+		return;
+	loop_unwatch_fd(ch->wpid);
+	ch->wpid = NULL;
+	close(fd);
+	ch->pidfd = -1;
+	ch->exited = 1;
+	ch->status = status;
+	child_finish(ch);
+}
+
+static void
+strv_free(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Owned copy of a NULL-terminated array of strings. */
+static char **
+strv_dup(const char *const v[], size_t extra)
+{
+	size_t n = 0, i;
+	char **d;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	if ((d = calloc(n + extra + 1, sizeof(*d))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((d[i] = strdup(v[i])) == NULL) {
+			strv_free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+/* environ with env_set's names replaced; an owned copy. */
+static char **
+build_env(const char *const env_set[])
+{
+	size_t n = 0, m = 0, i, j, k = 0;
+	const char *eq;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	while (env_set != NULL && env_set[m] != NULL)
+		m++;
+	if ((env = calloc(n + m + 1, sizeof(*env))) == NULL)
+		return NULL;
+	for (i = 0; i < n + m; i++) {
+		const char *e = i < n ? environ[i] : env_set[i - n];
+
+		for (j = 0; i < n && j < m; j++) {
+			eq = strchr(env_set[j], '=');
+			if (eq != NULL && strncmp(e, env_set[j],
+			    (size_t)(eq - env_set[j]) + 1) == 0)
+				break;
+		}
+		if (i < n && j < m)
+			continue;	/* replaced */
+		if ((env[k++] = strdup(e)) == NULL) {
+			strv_free(env);
+			return NULL;
+		}
+	}
+	return env;
+}
+
+struct child *
+child_spawn(const char *const argv_in[], const char *const env_set[],
+    int capture, child_done_fn *cb, void *arg)
+{
+	posix_spawn_file_actions_t fa;
+	struct child *ch = NULL;
+	int pfd[2] = { -1, -1 }, fa_init = 0, r;
+	char **env = NULL, **argv = NULL;
+	pid_t pid;
+
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return NULL;
+	ch->pidfd = ch->outfd = -1;
+	ch->cb = cb;
+	ch->arg = arg;
+	if ((env = build_env(env_set)) == NULL ||
+	    (argv = strv_dup(argv_in, 0)) == NULL)
+		goto fail;
+	if (pipe2(pfd, O_CLOEXEC) == -1)
+		goto fail;
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		goto fail;
+	fa_init = 1;
+	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
+	    (capture ? posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) :
+	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) != 0)
+		goto fail;
+	if ((r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env)) != 0) {
+		error("cannot run %s: %s", argv[0], strerror(r));
+		goto fail;
+	}
+	ch->pid = pid;
+	close(pfd[1]);
+	pfd[1] = -1;
+	if (capture) {
+		ch->outfd = pfd[0];
+		pfd[0] = -1;
+		fcntl(ch->outfd, F_SETFL, O_NONBLOCK);
+		ch->wout = loop_watch_fd(ch->outfd, on_out, ch);
+	}
+	if ((ch->pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1) {
+		/* Linux < 5.3: we could not see it exit without blocking */
+		error("pidfd_open: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		if (ch->wout != NULL)
+			loop_unwatch_fd(ch->wout);
+		if (ch->outfd != -1)
+			close(ch->outfd);
+		goto fail;
+	}
+	ch->wpid = loop_watch_fd(ch->pidfd, on_exit_fd, ch);
+	posix_spawn_file_actions_destroy(&fa);
+	strv_free(env);
+	strv_free(argv);
+	if (pfd[0] != -1)
+		close(pfd[0]);
+	return ch;
+ fail:
+	if (fa_init)
+		posix_spawn_file_actions_destroy(&fa);
+	if (pfd[0] != -1)
+		close(pfd[0]);
+	if (pfd[1] != -1)
+		close(pfd[1]);
+	strv_free(env);
+	strv_free(argv);
+	free(ch);
+	return NULL;
+}
+
+void
+child_kill(struct child *ch)
+{
+	if (ch == NULL)
+		return;
+	ch->cancelled = 1;
+	if (!ch->exited)
+		kill(ch->pid, SIGTERM);
+}

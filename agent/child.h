@@ -1,0 +1,26 @@
+/*
+ * Helper processes (askpass prompts, notices, provider helpers) run without
+ * blocking the loop: spawned with posix_spawn (safe beside worker threads),
+ * their stdout captured through a pipe, their exit seen through a pidfd.
+ */
+#ifndef SKA_CHILD_H
+#define SKA_CHILD_H
+
+#include <stddef.h>
+
+struct child;
+/* status as waitpid(); out is what the child wrote (NUL-terminated). */
+typedef void child_done_fn(int status, const char *out, size_t outlen, void *arg);
+
+/*
+ * argv[0] is looked up in PATH.  env_set: "NAME=value" entries added to (or
+ * replacing those of) the agent's environment; NULL-terminated, may be NULL.
+ * cb runs on the loop when the child has exited and its stdout is closed;
+ * NULL on failure (cb not called).
+ */
+struct child *child_spawn(const char *const argv[], const char *const env_set[],
+    int capture, child_done_fn *cb, void *arg);
+/* Sends SIGTERM; cb is not called; resources go when the child exits. */
+void child_kill(struct child *ch);
+
+#endif

@@ -1,0 +1,506 @@
+/*
+ * The event loop: the listening socket, every connection, the worker
+ * completions and helper processes, all in one epoll set on one thread.
+ * Frames are capped before they are buffered; a connection with a request
+ * in flight reads no further requests until it is answered.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "loop.h"
+
+#define READ_CHUNK	(16 * 1024)
+#define MAX_EVENTS	64
+#define PARENT_CHECK_MS	10000
+
+enum watch_kind { W_LISTEN, W_CONN, W_POOL, W_FD };
+
+struct watch {
+	enum watch_kind kind;
+	int fd;
+	void (*cb)(int fd, void *arg);
+	void *arg;
+	struct conn *conn;
+};
+
+static int epfd = -1;
+static struct conn *conns;
+static size_t nconns;
+static uint64_t wake_at_ms;
+static int listen_paused;
+static struct watch listen_watch, pool_watch;
+
+static void conn_close(struct conn *c);
+static void conn_process(struct conn *c);
+
+static void
+ep_mod(int fd, uint32_t events, struct watch *w, int op)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = w;
+	if (epoll_ctl(epfd, op, fd, &ev) == -1 && op != EPOLL_CTL_DEL)
+		error("epoll_ctl: %s", strerror(errno));
+}
+
+void
+loop_wake_at(uint64_t ms)
+{
+	if (ms != 0 && (wake_at_ms == 0 || ms < wake_at_ms))
+		wake_at_ms = ms;
+}
+
+/* Generic fd watches (helper processes' pipes). */
+struct watch *
+loop_watch_fd(int fd, void (*cb)(int, void *), void *arg)
+{
+	struct watch *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->kind = W_FD;
+	w->fd = fd;
+	w->cb = cb;
+	w->arg = arg;
+	ep_mod(fd, EPOLLIN, w, EPOLL_CTL_ADD);
+	return w;
+}
+
+void
+loop_unwatch_fd(struct watch *w)
+{
+	if (w == NULL)
+		return;
+	ep_mod(w->fd, 0, w, EPOLL_CTL_DEL);
+	free(w);
+}
+
+static struct watch *
+conn_watch(struct conn *c)
+{
+	return (struct watch *)c->loop_private;
+}
+
+static void
+conn_update_events(struct conn *c)
+{
+	uint32_t ev = 0;
+
+	if (c->busy)
+		ev |= EPOLLRDHUP;	/* a client that leaves cancels its request */
+	else if (sshbuf_len(c->out) < CONN_OUT_HIGH)
+		ev |= EPOLLIN;
+	if (sshbuf_len(c->out) > 0)
+		ev |= EPOLLOUT;
+	if (ev == c->events)
+		return;
+	c->events = ev;
+	ep_mod(c->fd, ev, conn_watch(c), EPOLL_CTL_MOD);
+}
+
+static int
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	while (sshbuf_len(c->out) > 0) {
+		n = send(c->fd, sshbuf_ptr(c->out), sshbuf_len(c->out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			debug("write to client: %s", strerror(errno));
+			return -1;
+		}
+		if (sshbuf_consume(c->out, (size_t)n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+conn_reply(struct conn *c, const struct sshbuf *msg)
+{
+	if (c->dead)
+		return;
+	if (sshbuf_put_u32(c->out, (uint32_t)sshbuf_len(msg)) != 0 ||
+	    sshbuf_putb(c->out, msg) != 0) {
+		error("reply: out of memory; closing connection");
+		c->close_after = 1;
+	}
+}
+
+void
+conn_reply_status(struct conn *c, int success)
+{
+	static const uint8_t ok[5] = { 0, 0, 0, 1, SSH_AGENT_SUCCESS };
+	static const uint8_t fail[5] = { 0, 0, 0, 1, SSH_AGENT_FAILURE };
+
+	if (c->dead)
+		return;
+	if (sshbuf_put(c->out, success ? ok : fail, 5) != 0)
+		c->close_after = 1;
+}
+
+static void
+conn_free(struct conn *c)
+{
+	size_t i;
+
+	proto_conn_free(c);
+	for (i = 0; i < c->nbinds; i++) {
+		key_free(c->binds[i].hostkey);
+		free(c->binds[i].sid);
+	}
+	sshbuf_free(c->in);
+	sshbuf_free(c->out);
+	free(c->loop_private);
+	free(c);
+}
+
+/* Unlinks and closes; the memory waits for a request in flight. */
+static void
+conn_close(struct conn *c)
+{
+	if (c->dead)
+		return;
+	ep_mod(c->fd, 0, conn_watch(c), EPOLL_CTL_DEL);
+	close(c->fd);
+	c->fd = -1;
+	c->dead = 1;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	nconns--;
+	if (listen_paused) {
+		listen_paused = 0;
+		ep_mod(listen_watch.fd, EPOLLIN, &listen_watch, EPOLL_CTL_MOD);
+	}
+	if (c->busy)
+		proto_conn_cancel(c);	/* the job ends later and frees c */
+	else
+		conn_free(c);
+}
+
+void
+conn_done(struct conn *c)
+{
+	c->busy = 0;
+	c->wake_ms = 0;
+	if (c->dead) {
+		conn_free(c);
+		return;
+	}
+	conn_process(c);
+}
+
+/* Handles every complete frame in c->in, stopping at one that goes async. */
+static void
+conn_process(struct conn *c)
+{
+	struct sshbuf *msg = NULL;
+	uint32_t len;
+
+	while (!c->busy && !c->dead && !c->close_after &&
+	    sshbuf_len(c->out) < CONN_OUT_HIGH) {
+		if (sshbuf_peek_u32(c->in, &len) != 0)
+			break;
+		if (len > AGENT_MAX_LEN) {
+			debug("client sent a %u-byte frame; closing", len);
+			c->close_after = 1;
+			sshbuf_reset(c->out);
+			break;
+		}
+		if (sshbuf_len(c->in) < 4 + (size_t)len)
+			break;
+		if ((msg = sshbuf_from(sshbuf_ptr(c->in) + 4, len)) == NULL) {
+			c->close_after = 1;
+			break;
+		}
+		proto_dispatch(c, msg);
+		sshbuf_free(msg);
+		if (sshbuf_consume(c->in, 4 + (size_t)len) != 0)
+			c->close_after = 1;
+	}
+	if (c->dead)
+		return;
+	if (conn_flush(c) != 0 || (c->close_after && sshbuf_len(c->out) == 0)) {
+		conn_close(c);
+		return;
+	}
+	conn_update_events(c);
+}
+
+static void
+conn_read(struct conn *c)
+{
+	uint8_t *p;
+	ssize_t n;
+
+	for (;;) {
+		/* a whole frame plus a chunk at most; the rest waits in the kernel */
+		if (sshbuf_len(c->in) >= AGENT_MAX_LEN + 4)
+			break;
+		if (sshbuf_reserve(c->in, READ_CHUNK, &p) != 0) {
+			conn_close(c);
+			return;
+		}
+		n = recv(c->fd, p, READ_CHUNK, MSG_DONTWAIT);
+		if (sshbuf_consume_end(c->in, n > 0 ? READ_CHUNK - (size_t)n :
+		    READ_CHUNK) != 0) {
+			conn_close(c);
+			return;
+		}
+		if (n == 0) {
+			conn_close(c);
+			return;
+		}
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				conn_close(c);
+				return;
+			}
+			break;
+		}
+		if (n < READ_CHUNK)
+			break;
+	}
+	conn_process(c);
+}
+
+static void
+handle_accept(int lfd)
+{
+	struct conn *c = NULL;
+	struct watch *w = NULL;
+	struct ucred cred;
+	socklen_t credlen = sizeof(cred);
+	int fd;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* stop accepting until a client leaves */
+				error("accept: %s; refusing new clients for now",
+				    strerror(errno));
+				listen_paused = 1;
+				ep_mod(lfd, 0, &listen_watch, EPOLL_CTL_MOD);
+			}
+			return;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
+			error("SO_PEERCRED: %s", strerror(errno));
+			close(fd);
+			continue;
+		}
+		if (cred.uid != 0 && cred.uid != getuid()) {
+			error("uid mismatch: peer euid %u != uid %u",
+			    (unsigned)cred.uid, (unsigned)getuid());
+			close(fd);
+			continue;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL ||
+		    (w = calloc(1, sizeof(*w))) == NULL ||
+		    (c->in = sshbuf_new()) == NULL ||
+		    (c->out = sshbuf_new()) == NULL) {
+			error("accept: out of memory");
+			close(fd);
+			if (c != NULL) {
+				sshbuf_free(c->in);
+				sshbuf_free(c->out);
+			}
+			free(c);
+			free(w);
+			return;
+		}
+		c->fd = fd;
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+		w->kind = W_CONN;
+		w->fd = fd;
+		w->conn = c;
+		c->loop_private = w;
+		c->events = EPOLLIN;
+		c->next = conns;
+		if (conns != NULL)
+			conns->prev = c;
+		conns = c;
+		nconns++;
+		ep_mod(fd, EPOLLIN, w, EPOLL_CTL_ADD);
+		debug2("new connection fd %d from pid %ld", fd, (long)cred.pid);
+	}
+}
+
+static void
+check_wakeups(uint64_t now)
+{
+	struct conn *c, *next;
+	uint64_t next_death;
+
+	if (wake_at_ms == 0 || now < wake_at_ms)
+		return;
+	wake_at_ms = 0;
+	next_death = keystore_expire(now);
+	loop_wake_at(next_death);
+	for (c = conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->wake_ms == 0)
+			continue;
+		if (now >= c->wake_ms) {
+			c->wake_ms = 0;
+			if (c->wake_cb != NULL)
+				c->wake_cb(c);
+		} else
+			loop_wake_at(c->wake_ms);
+	}
+}
+
+static void
+reap_children(void)
+{
+	int status;
+
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+}
+
+int
+loop_run(int listen_fd, pid_t parent_pid)
+{
+	struct epoll_event ev[MAX_EVENTS];
+	struct watch *w;
+	sigset_t nsigset, osigset;
+	uint64_t now, next_parent_check = 0;
+	int i, n, timeout;
+
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		error("epoll_create1: %s", strerror(errno));
+		return -1;
+	}
+	listen_watch.kind = W_LISTEN;
+	listen_watch.fd = listen_fd;
+	ep_mod(listen_fd, EPOLLIN, &listen_watch, EPOLL_CTL_ADD);
+	pool_watch.kind = W_POOL;
+	pool_watch.fd = pool_fd();
+	ep_mod(pool_watch.fd, EPOLLIN, &pool_watch, EPOLL_CTL_ADD);
+
+	/* signals arrive only inside epoll_pwait */
+	sigemptyset(&nsigset);
+	sigaddset(&nsigset, SIGTERM);
+	sigaddset(&nsigset, SIGHUP);
+	sigaddset(&nsigset, SIGINT);
+	sigaddset(&nsigset, SIGUSR1);
+	sigaddset(&nsigset, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &nsigset, &osigset);
+	if (parent_pid != 0)
+		next_parent_check = monotime_ms() + PARENT_CHECK_MS;
+
+	for (;;) {
+		if (received_sigterm || received_sighup)
+			break;
+		if (received_sigusr1) {
+			received_sigusr1 = 0;
+			logit("SIGUSR1: removing all keys");
+			keystore_remove_all();
+			proto_on_remove_all();
+		}
+		if (received_sigchld) {
+			received_sigchld = 0;
+			reap_children();
+		}
+		now = monotime_ms();
+		check_wakeups(now);
+		if (parent_pid != 0 && now >= next_parent_check) {
+			if (getppid() != parent_pid) {
+				logit("parent process exited; exiting");
+				break;
+			}
+			next_parent_check = now + PARENT_CHECK_MS;
+		}
+		timeout = -1;
+		if (wake_at_ms != 0)
+			timeout = wake_at_ms > now ? (int)(wake_at_ms - now) : 0;
+		if (parent_pid != 0) {
+			int pt = (int)(next_parent_check - now);
+
+			if (timeout == -1 || pt < timeout)
+				timeout = pt < 0 ? 0 : pt;
+		}
+		n = epoll_pwait(epfd, ev, MAX_EVENTS, timeout, &osigset);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			error("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			w = ev[i].data.ptr;
+			switch (w->kind) {
+			case W_LISTEN:
+				handle_accept(w->fd);
+				break;
+			case W_POOL:
+				pool_complete();
+				break;
+			case W_FD:
+				w->cb(w->fd, w->arg);
+				break;
+			case W_CONN:
+				if (w->conn->dead)
+					break;
+				if ((ev[i].events & (EPOLLERR | EPOLLHUP)) ||
+				    ((ev[i].events & EPOLLRDHUP) && w->conn->busy)) {
+					/* the client is gone: nobody to answer */
+					conn_close(w->conn);
+					break;
+				}
+				if (ev[i].events & EPOLLOUT) {
+					if (conn_flush(w->conn) != 0) {
+						conn_close(w->conn);
+						break;
+					}
+					if (w->conn->close_after &&
+					    sshbuf_len(w->conn->out) == 0) {
+						conn_close(w->conn);
+						break;
+					}
+				}
+				if ((ev[i].events & EPOLLIN) && !w->conn->busy)
+					conn_read(w->conn);
+				else if (!w->conn->dead && !w->conn->busy)
+					conn_process(w->conn);	/* output drained */
+				break;
+			}
+		}
+	}
+	sigprocmask(SIG_SETMASK, &osigset, NULL);
+	return 0;
+}
+
+size_t
+loop_nconns(void)
+{
+	return nconns;
+}

@@ -1,0 +1,12 @@
+/* Event-loop services for the agent's other modules. */
+#ifndef SKA_LOOP_H
+#define SKA_LOOP_H
+
+struct watch;
+
+/* Calls cb(fd, arg) on the loop when fd is readable (or hung up). */
+struct watch *loop_watch_fd(int fd, void (*cb)(int fd, void *arg), void *arg);
+void loop_unwatch_fd(struct watch *w);
+size_t loop_nconns(void);
+
+#endif

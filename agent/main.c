@@ -1,0 +1,554 @@
+/*
+ * skagent: the command line of OpenSSH's ssh-agent, the socket, the
+ * daemon's life and death.  The protocol lives in proto.c, the loop in
+ * loop.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "agent.h"
+#include "secmem.h"
+
+#ifndef SKAGENT_VERSION
+#define SKAGENT_VERSION "0.1"
+#endif
+#define LISTEN_BACKLOG	128
+
+struct agent_options opts = {
+	.fp_hash = KEY_FP_SHA256,
+	.restrict_websafe = 1,
+};
+
+volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1;
+volatile sig_atomic_t received_sigchld;
+
+static char socket_name[PATH_MAX];
+static char socket_dir[PATH_MAX];
+static int socket_activated;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: skagent [-c | -s] [-Dd] [-a bind_address] [-E fingerprint_hash]\n"
+"               [-O option] [-P allowed_providers] [-t life]\n"
+"       skagent [-a bind_address] [-E fingerprint_hash] [-O option]\n"
+"               [-P allowed_providers] [-t life] command [arg ...]\n"
+"       skagent [-c | -s] -k\n"
+"       skagent -V | --help\n"
+"\n"
+"  -a bind_address  listen on this UNIX socket path\n"
+"  -c               print C-shell commands (setenv)\n"
+"  -s               print Bourne shell commands (export)\n"
+"  -D               stay in the foreground\n"
+"  -d               debug mode: foreground, verbose log on stderr\n"
+"  -E hash          fingerprint hash in logs: sha256 (default) or md5\n"
+"  -k               kill the agent named by SSH_AGENT_PID\n"
+"  -O option        allow-remote-pkcs11, no-restrict-websafe,\n"
+"                   websafe-allow=PATTERNS, confirm-forwarded\n"
+"  -P providers     allowed security-key provider paths (patterns)\n"
+"  -t life          default lifetime of added keys (e.g. 3600, 1h30m)\n"
+"  -V               print the version and exit\n"
+"  -h, --help       print this help and exit\n");
+}
+
+/* OpenSSH's convtime(): 90, 90s, 10m, 1h30m, 2d, 1w. */
+static long
+convtime(const char *s)
+{
+	long total = 0, n, mult;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		n = strtol(s, &end, 10);
+		if (errno != 0 || n < 0)
+			return -1;
+		switch (*end) {
+		case '\0':
+			mult = 1;
+			break;
+		case 's': case 'S':
+			mult = 1;
+			end++;
+			break;
+		case 'm': case 'M':
+			mult = 60;
+			end++;
+			break;
+		case 'h': case 'H':
+			mult = 3600;
+			end++;
+			break;
+		case 'd': case 'D':
+			mult = 86400;
+			end++;
+			break;
+		case 'w': case 'W':
+			mult = 604800;
+			end++;
+			break;
+		default:
+			return -1;
+		}
+		if (n > (INT_MAX - total) / mult)
+			return -1;
+		total += n * mult;
+		s = end;
+	}
+	return total;
+}
+
+static void
+cleanup_socket(void)
+{
+	if (socket_activated)
+		return;
+	if (socket_name[0] != '\0')
+		unlink(socket_name);
+	if (socket_dir[0] != '\0')
+		rmdir(socket_dir);
+}
+
+static void
+sig_handler(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		received_sigterm = 1;
+		break;
+	case SIGHUP:
+		received_sighup = 1;
+		break;
+	case SIGUSR1:
+		received_sigusr1 = 1;
+		break;
+	case SIGCHLD:
+		received_sigchld = 1;
+		break;
+	}
+}
+
+static void
+set_signal(int sig, void (*h)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = h;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(sig, &sa, NULL);
+}
+
+/* A private directory for the socket: $XDG_RUNTIME_DIR or the temp dir. */
+static int
+make_socket_dir(pid_t ppid)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	if (base == NULL || *base != '/' || stat(base, &st) != 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	    (st.st_mode & 077) != 0)
+		base = NULL;
+	if (base == NULL && ((base = getenv("TMPDIR")) == NULL || *base != '/'))
+		base = "/tmp";
+	if (snprintf(socket_dir, sizeof(socket_dir), "%s/skagent-XXXXXXXXXX",
+	    base) >= (int)sizeof(socket_dir))
+		return -1;
+	if (mkdtemp(socket_dir) == NULL) {
+		fprintf(stderr, "skagent: mkdtemp: %s: %s\n", socket_dir,
+		    strerror(errno));
+		socket_dir[0] = '\0';
+		return -1;
+	}
+	if (snprintf(socket_name, sizeof(socket_name), "%s/agent.%ld",
+	    socket_dir, (long)ppid) >= (int)sizeof(socket_name))
+		return -1;
+	return 0;
+}
+
+static int
+listen_unix(const char *path)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "skagent: socket path too long: %s\n", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1) {
+		perror("skagent: socket");
+		return -1;
+	}
+	old = umask(0177);	/* the socket is the owner's alone */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		fprintf(stderr, "skagent: bind \"%s\": %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (listen(fd, LISTEN_BACKLOG) == -1) {
+		perror("skagent: listen");
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+/* systemd socket activation: LISTEN_PID is us, the socket is fd 3. */
+static int
+activated_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	int fd = 3;
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
+	    atoi(fds) < 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    sun.sun_family != AF_UNIX) {
+		fprintf(stderr, "skagent: LISTEN_FDS: fd 3 is not a UNIX socket\n");
+		return -1;
+	}
+	snprintf(socket_name, sizeof(socket_name), "%s", sun.sun_path);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	socket_activated = 1;
+	return fd;
+}
+
+static void
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	/* no core dumps, no ptrace by the same user */
+	setrlimit(RLIMIT_CORE, &rl);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fprintf(stderr, "skagent: PR_SET_DUMPABLE: %s\n", strerror(errno));
+	/* a setgid install must not keep the group */
+	if (getegid() != getgid() && setgid(getgid()) != 0)
+		fprintf(stderr, "skagent: setgid: %s\n", strerror(errno));
+}
+
+/* The lines eval "$(skagent -s)" reads, as ssh-agent prints them. */
+static void
+print_set(int csh, const char *name, const char *value)
+{
+	if (csh)
+		printf("setenv %s %s;\n", name, value);
+	else
+		printf("%s=%s; export %s;\n", name, value, name);
+}
+
+static void
+print_unset(int csh, const char *name)
+{
+	printf(csh ? "unsetenv %s;\n" : "unset %s;\n", name);
+}
+
+static int
+devnull_stdio(void)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		return -1;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+static int
+set_option(const char *o)
+{
+	if (strcmp(o, "allow-remote-pkcs11") == 0)
+		opts.allow_remote_pkcs11 = 1;
+	else if (strcmp(o, "no-restrict-websafe") == 0)
+		opts.restrict_websafe = 0;
+	else if (strncmp(o, "websafe-allow=", 14) == 0) {
+		free(opts.websafe_allow);
+		if ((opts.websafe_allow = strdup(o + 14)) == NULL)
+			return -1;
+	} else if (strcmp(o, "confirm-forwarded") == 0)
+		opts.confirm_forwarded = 1;
+	else
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c_flag = 0, s_flag = 0, k_flag = 0, d_flag = 0, D_flag = 0;
+	const char *agentsocket = NULL, *shell, *pidstr;
+	char pidbuf[32];
+	long life;
+	pid_t pid, parent_pid = 0;
+	size_t len;
+	int ch, fd, nthreads, status = 0;
+
+	harden();
+	while ((ch = getopt_long(argc, argv, "+cDdksE:a:O:P:t:Vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			if (s_flag) {
+				usage(stderr);
+				return 1;
+			}
+			c_flag = 1;
+			break;
+		case 's':
+			if (c_flag) {
+				usage(stderr);
+				return 1;
+			}
+			s_flag = 1;
+			break;
+		case 'k':
+			k_flag = 1;
+			break;
+		case 'd':
+		case 'D':
+			if (d_flag || D_flag) {
+				usage(stderr);
+				return 1;
+			}
+			if (ch == 'd')
+				d_flag = 1;
+			else
+				D_flag = 1;
+			break;
+		case 'E':
+			if (strcasecmp(optarg, "sha256") == 0)
+				opts.fp_hash = KEY_FP_SHA256;
+			else if (strcasecmp(optarg, "md5") == 0)
+				opts.fp_hash = KEY_FP_MD5;
+			else {
+				fprintf(stderr, "skagent: invalid hash algorithm "
+				    "\"%s\"\n", optarg);
+				return 1;
+			}
+			break;
+		case 'a':
+			agentsocket = optarg;
+			break;
+		case 'O':
+			if (set_option(optarg) != 0) {
+				fprintf(stderr, "skagent: unknown -O option \"%s\"\n",
+				    optarg);
+				return 1;
+			}
+			break;
+		case 'P':
+			if (opts.provider_allowlist != NULL) {
+				fprintf(stderr, "skagent: -P given twice\n");
+				return 1;
+			}
+			opts.provider_allowlist = optarg;
+			break;
+		case 't':
+			if ((life = convtime(optarg)) == -1) {
+				fprintf(stderr, "skagent: invalid lifetime \"%s\"\n",
+				    optarg);
+				usage(stderr);
+				return 1;
+			}
+			opts.default_life = (unsigned int)life;
+			break;
+		case 'V':
+			printf("skagent %s\n", SKAGENT_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && (c_flag || k_flag || s_flag || d_flag || D_flag)) {
+		usage(stderr);
+		return 1;
+	}
+	if (argc == 0 && !c_flag && !s_flag && (shell = getenv("SHELL")) != NULL &&
+	    (len = strlen(shell)) > 2 && strcmp(shell + len - 3, "csh") == 0)
+		c_flag = 1;
+
+	if (k_flag) {
+		char *end;
+		long kp;
+
+		if ((pidstr = getenv("SSH_AGENT_PID")) == NULL) {
+			fprintf(stderr, "SSH_AGENT_PID not set, cannot kill agent\n");
+			return 1;
+		}
+		errno = 0;
+		kp = strtol(pidstr, &end, 10);
+		if (errno != 0 || *end != '\0' || kp < 2 || kp > INT_MAX) {
+			fprintf(stderr, "SSH_AGENT_PID=\"%s\", which is not a "
+			    "good PID\n", pidstr);
+			return 1;
+		}
+		if (kill((pid_t)kp, SIGTERM) == -1) {
+			perror("kill");
+			return 1;
+		}
+		print_unset(c_flag, "SSH_AUTH_SOCK");
+		print_unset(c_flag, "SSH_AGENT_PID");
+		printf("echo Agent pid %ld killed;\n", kp);
+		return 0;
+	}
+
+	if (sodium_init() < 0 || secmem_init(0) != 0) {
+		fprintf(stderr, "skagent: cannot initialise libsodium\n");
+		return 1;
+	}
+	parent_pid = getpid();
+	fd = agentsocket == NULL ? activated_socket() : -1;
+	if (fd == -1) {
+		if (agentsocket == NULL) {
+			if (make_socket_dir(parent_pid) != 0)
+				return 1;
+		} else if (snprintf(socket_name, sizeof(socket_name), "%s",
+		    agentsocket) >= (int)sizeof(socket_name)) {
+			fprintf(stderr, "skagent: socket path too long\n");
+			return 1;
+		}
+		if ((fd = listen_unix(socket_name)) == -1) {
+			cleanup_socket();
+			return 1;
+		}
+	}
+
+	if (d_flag || D_flag) {
+		opts.foreground = 1;
+		opts.debug = d_flag;
+		log_init("skagent", 1, d_flag ? LOG_LEVEL_DEBUG2 : LOG_LEVEL_INFO);
+		print_set(c_flag, "SSH_AUTH_SOCK", socket_name);
+		printf("echo Agent pid %ld;\n", (long)getpid());
+		fflush(stdout);
+		parent_pid = 0;
+	} else {
+		fflush(stdout);
+		if ((pid = fork()) == -1) {
+			perror("fork");
+			cleanup_socket();
+			return 1;
+		}
+		if (pid != 0) {
+			/* parent: print the environment, or run the command */
+			close(fd);
+			snprintf(pidbuf, sizeof(pidbuf), "%ld", (long)pid);
+			if (argc == 0) {
+				print_set(c_flag, "SSH_AUTH_SOCK", socket_name);
+				print_set(c_flag, "SSH_AGENT_PID", pidbuf);
+				printf("echo Agent pid %ld;\n", (long)pid);
+				return 0;
+			}
+			if (setenv("SSH_AUTH_SOCK", socket_name, 1) == -1 ||
+			    setenv("SSH_AGENT_PID", pidbuf, 1) == -1) {
+				perror("setenv");
+				return 1;
+			}
+			execvp(argv[0], argv);
+			perror(argv[0]);
+			return 1;
+		}
+		/* child: the agent */
+		log_init("skagent", 0, LOG_LEVEL_INFO);
+		if (setsid() == -1)
+			error("setsid: %s", strerror(errno));
+		if (chdir("/") != 0)
+			error("chdir /: %s", strerror(errno));
+		devnull_stdio();
+		if (argc == 0)
+			parent_pid = 0;
+	}
+
+	set_signal(SIGPIPE, SIG_IGN);
+	set_signal(SIGTERM, sig_handler);
+	set_signal(SIGHUP, sig_handler);
+	set_signal(SIGUSR1, sig_handler);
+	set_signal(SIGCHLD, sig_handler);
+	set_signal(SIGINT, opts.foreground ? sig_handler : SIG_IGN);
+
+	/* workers inherit a mask that blocks the loop's signals */
+	{
+		sigset_t set, old;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &set, &old);
+		keystore_init();
+		nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+		if (pool_init(nthreads < 2 ? 2 : nthreads) != 0) {
+			error("cannot start worker threads");
+			cleanup_socket();
+			return 1;
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	logit("listening on %s", socket_name);
+
+	if (loop_run(fd, parent_pid) != 0)
+		status = 1;
+	else if (received_sigterm || received_sighup)
+		status = socket_activated && received_sigterm ? 0 : 2;
+	close(fd);
+	cleanup_socket();
+	pool_shutdown();
+	keystore_wipe();
+	logit("exiting");
+	return status;
+}
