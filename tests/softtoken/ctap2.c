@@ -628,82 +628,6 @@ finish_make_credential(struct token *t, uint8_t *out, size_t *outlen)
 	return r;
 }
 
-static int
-get_assertion(struct token *t, uint32_t chan, const cbor_item_t *req)
-{
-	const cbor_item_t *v[8];
-	cbor_item_t **list;
-	struct ga_ctx *ga = &t->ga;
-	struct st_key key;
-	char rpid[ST_MAX_RPID + 1];
-	const uint8_t *id;
-	size_t n, i;
-	int r, up = 1, uv = 0, rk = -1, uvopt = 0, ours;
-
-	if (cb_req_map(req, v, 8) != 0)
-		return CTAP2_INVALID_CBOR;
-	if (is_probe(v[6], v[7], &r)) {
-		if (r == 0)
-			t->pending = P_PROBE;
-		return r;
-	}
-	if (r != 0)
-		return r;
-	memset(ga, 0, sizeof(*ga));
-	if ((r = get_rpid(v[1], rpid, ga->rpid_hash)) != 0 ||
-	    (r = get_cdh(v[2], ga->cdh)) != 0)
-		return r;
-	if (v[4] != NULL && (!cbor_isa_map(v[4]) || !cbor_map_is_definite(v[4])))
-		return CTAP2_CBOR_UNEXPECTED_TYPE;
-	if ((r = get_options(v[5], &rk, &up, &uvopt)) != 0)
-		return r;
-	if (rk != -1)
-		return CTAP2_UNSUPPORTED_OPTION;
-	if (v[6] != NULL) {
-		if ((r = pin_check_token(t, v[7], v[6], ga->cdh, 32,
-		    PERM_GA)) != 0 || (r = check_token_rpid(t, rpid)) != 0)
-			return r;
-		uv = 1;
-	} else if (uvopt)
-		return CTAP2_INVALID_OPTION;
-	if ((r = get_list(v[3], &list, &n)) != 0)
-		return r;
-	for (i = 0; i < n && ga->n == 0; i++) {
-		if ((r = descriptor(t, list[i], ga->rpid_hash, &id, &key,
-		    &ours)) != 0)
-			return r;
-		if (ours && (key.prot < 3 || uv)) {
-			memcpy(ga->ids[0], id, ST_CREDID_LEN);
-			ga->rk_user[0] = -1;
-			ga->n = 1;
-		}
-		sodium_memzero(&key, sizeof(key));
-	}
-	if (n == 0) {
-		/* discoverable credentials, newest first */
-		ga->with_user = 1;
-		for (i = t->st.nrk; i-- > 0; ) {
-			if (memcmp(t->st.rk[i].rpid_hash, ga->rpid_hash, 32) != 0 ||
-			    cred_open(t->st.sec->master, ga->rpid_hash,
-			    t->st.rk[i].cred_id, ST_CREDID_LEN, &key) != 0)
-				continue;
-			if (key.prot == 1 || uv) {
-				memcpy(ga->ids[ga->n], t->st.rk[i].cred_id,
-				    ST_CREDID_LEN);
-				ga->rk_user[ga->n++] = (int)i;
-			}
-			sodium_memzero(&key, sizeof(key));
-		}
-	}
-	if (ga->n == 0)
-		return CTAP2_NO_CREDENTIALS;
-	ga->up = up;
-	ga->uv = uv;
-	ga->chan = chan;
-	t->pending = P_GA;
-	return 0;
-}
-
 cbor_item_t *
 user_map(const struct st_rk *rk, int full)
 {
@@ -792,6 +716,85 @@ assertion_reply(struct token *t, uint8_t *out, size_t *outlen)
 }
 
 static int
+get_assertion(struct token *t, uint32_t chan, const cbor_item_t *req,
+    uint8_t *out, size_t *outlen)
+{
+	const cbor_item_t *v[8];
+	cbor_item_t **list;
+	struct ga_ctx *ga = &t->ga;
+	struct st_key key;
+	char rpid[ST_MAX_RPID + 1];
+	const uint8_t *id;
+	size_t n, i;
+	int r, up = 1, uv = 0, rk = -1, uvopt = 0, ours;
+
+	if (cb_req_map(req, v, 8) != 0)
+		return CTAP2_INVALID_CBOR;
+	if (is_probe(v[6], v[7], &r)) {
+		if (r == 0)
+			t->pending = P_PROBE;
+		return r;
+	}
+	if (r != 0)
+		return r;
+	memset(ga, 0, sizeof(*ga));
+	if ((r = get_rpid(v[1], rpid, ga->rpid_hash)) != 0 ||
+	    (r = get_cdh(v[2], ga->cdh)) != 0)
+		return r;
+	if (v[4] != NULL && (!cbor_isa_map(v[4]) || !cbor_map_is_definite(v[4])))
+		return CTAP2_CBOR_UNEXPECTED_TYPE;
+	if ((r = get_options(v[5], &rk, &up, &uvopt)) != 0)
+		return r;
+	if (rk != -1)
+		return CTAP2_UNSUPPORTED_OPTION;
+	if (v[6] != NULL) {
+		if ((r = pin_check_token(t, v[7], v[6], ga->cdh, 32,
+		    PERM_GA)) != 0 || (r = check_token_rpid(t, rpid)) != 0)
+			return r;
+		uv = 1;
+	} else if (uvopt)
+		return CTAP2_INVALID_OPTION;
+	if ((r = get_list(v[3], &list, &n)) != 0)
+		return r;
+	for (i = 0; i < n && ga->n == 0; i++) {
+		if ((r = descriptor(t, list[i], ga->rpid_hash, &id, &key,
+		    &ours)) != 0)
+			return r;
+		if (ours && (key.prot < 3 || uv)) {
+			memcpy(ga->ids[0], id, ST_CREDID_LEN);
+			ga->rk_user[0] = -1;
+			ga->n = 1;
+		}
+		sodium_memzero(&key, sizeof(key));
+	}
+	if (n == 0) {
+		/* discoverable credentials, newest first */
+		ga->with_user = 1;
+		for (i = t->st.nrk; i-- > 0; ) {
+			if (memcmp(t->st.rk[i].rpid_hash, ga->rpid_hash, 32) != 0 ||
+			    cred_open(t->st.sec->master, ga->rpid_hash,
+			    t->st.rk[i].cred_id, ST_CREDID_LEN, &key) != 0)
+				continue;
+			if (key.prot == 1 || uv) {
+				memcpy(ga->ids[ga->n], t->st.rk[i].cred_id,
+				    ST_CREDID_LEN);
+				ga->rk_user[ga->n++] = (int)i;
+			}
+			sodium_memzero(&key, sizeof(key));
+		}
+	}
+	if (ga->n == 0)
+		return CTAP2_NO_CREDENTIALS;
+	ga->up = up;
+	ga->uv = uv;
+	ga->chan = chan;
+	if (!up)
+		return assertion_reply(t, out, outlen);
+	t->pending = P_GA;
+	return 0;
+}
+
+static int
 get_next_assertion(struct token *t, uint32_t chan, uint8_t *out,
     size_t *outlen)
 {
@@ -834,7 +837,7 @@ ctap2_handle(struct token *t, uint32_t chan, const uint8_t *req, size_t len,
 		break;
 	case CMD_ASSERT:
 		r = item == NULL ? CTAP2_MISSING_PARAMETER :
-		    get_assertion(t, chan, item);
+		    get_assertion(t, chan, item, out, outlen);
 		break;
 	case CMD_NEXT:
 		r = get_next_assertion(t, chan, out, outlen);

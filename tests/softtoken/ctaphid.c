@@ -96,9 +96,9 @@ void
 hid_toggle_deny(struct hid *h)
 {
 	h->deny = !h->deny;
-	st_log("touch mode now %s", h->deny ? "deny" :
-	    h->mode == TOUCH_AUTO ? "auto" : h->mode == TOUCH_DENY ? "deny" :
-	    "delayed");
+	st_log("touch mode now %s", !h->deny ? (h->mode == TOUCH_AUTO ? "auto" :
+	    h->mode == TOUCH_DENY ? "deny" : "delayed") :
+	    h->mode == TOUCH_DENY ? "auto" : "deny");
 }
 
 static void
@@ -191,9 +191,10 @@ dispatch(struct hid *h, uint64_t now)
 		return;
 	}
 	h->busy = TOUCH_WAIT;
-	if (h->deny || h->mode == TOUCH_DENY)
+	/* SIGUSR1 flips to deny, or from a configured deny to auto */
+	if (h->deny != (h->mode == TOUCH_DENY))
 		finish_touch(h, TOUCH_DENIED);
-	else if (h->mode == TOUCH_AUTO)
+	else if (h->mode == TOUCH_AUTO || h->mode == TOUCH_DENY)
 		finish_touch(h, TOUCH_OK);
 	else {
 		h->touch_at = now + (uint64_t)h->delay_ms;
