@@ -34,6 +34,7 @@
 
 static char tmpdir[256];
 static char bin[512];
+static int bad_exits;	/* softtokens that did not exit 0 on SIGTERM */
 
 /* ---------------------------------------------------------------- utils */
 
@@ -145,11 +146,18 @@ tok_stop(struct tok *t)
 	for (until = now_ms() + 5000; now_ms() < until; sleep_ms(5))
 		if (waitpid(t->pid, &st, WNOHANG) == t->pid) {
 			t->pid = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+			st = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+			if (st != 0) {
+				tap_diag("%s: exit status %d (see %s)", t->sock, st,
+				    t->log);
+				bad_exits++;
+			}
+			return st;
 		}
 	kill(t->pid, SIGKILL);
 	waitpid(t->pid, NULL, 0);
 	t->pid = 0;
+	bad_exits++;
 	return -1;
 }
 
@@ -1630,6 +1638,7 @@ main(int argc, char **argv)
 {
 	const char *env = getenv("SOFTTOKEN"), *td;
 	char *slash;
+	int r;
 
 	(void)argc;
 	if (sodium_init() < 0)
@@ -1669,6 +1678,11 @@ main(int argc, char **argv)
 	test_busy();
 	test_malformed();
 
-	cleanup();
-	return tap_done();
+	is_int(bad_exits, 0, "every softtoken exited 0 on SIGTERM (sanitizers "
+	    "and leak checks included)");
+	if ((r = tap_done()) == 0)
+		cleanup();
+	else
+		tap_diag("logs kept in %s", tmpdir);
+	return r;
 }
