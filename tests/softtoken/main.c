@@ -215,7 +215,7 @@ read_conn(struct hid *h, int c)
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) {
-			conns[c].dead = 1;
+			conn_close(h, c);
 			return;
 		}
 		hid_input(h, c, buf, (size_t)n > sizeof(buf) ? sizeof(buf) :
@@ -347,6 +347,12 @@ main(int argc, char **argv)
 			fprintf(stderr, "softtoken: poll: %s\n", strerror(errno));
 			goto out;
 		}
+		/*
+		 * ppoll leaves a signal pending when descriptors were ready
+		 * too; take it now, before the requests that came after it.
+		 */
+		sigprocmask(SIG_SETMASK, &orig, NULL);
+		sigprocmask(SIG_BLOCK, &block, NULL);
 		if (got_usr1) {
 			got_usr1 = 0;
 			hid_toggle_deny(h);
@@ -354,12 +360,14 @@ main(int argc, char **argv)
 		if (got_quit)
 			break;
 		hid_tick(h, st_now_ms());
+		/* hang-ups first: a closed client's request is no longer busy */
+		for (nfds_t i = 1; i < nfd; i++)
+			if (pfd[i].revents & (POLLHUP | POLLERR))
+				conn_close(h, pidx[i]);
 		for (nfds_t i = 1; i < nfd; i++) {
 			c = pidx[i];
-			if (pfd[i].revents & POLLIN)
+			if (conns[c].fd != -1 && (pfd[i].revents & POLLIN))
 				read_conn(h, c);
-			else if (pfd[i].revents & (POLLHUP | POLLERR))
-				conns[c].dead = 1;
 		}
 		if (pfd[0].revents & POLLIN)
 			accept_conns(lfd);
