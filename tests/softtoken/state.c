@@ -381,19 +381,20 @@ int
 state_save(const struct st_state *s)
 {
 	char *buf = NULL, *tmp = NULL, *dir = NULL;
-	size_t len = 0, off = 0, cap = STATE_MAX;
+	size_t len = 0, off = 0, cap = STATE_MAX, tlen;
 	ssize_t n;
 	int fd = -1, dfd = -1, r = -1, saved;
 
 	if (s->path == NULL)
 		return 0;
+	tlen = strlen(s->path) + sizeof(".tmpXXXXXX");
 	if ((buf = sodium_malloc(cap)) == NULL ||
 	    state_format(s, buf, cap, &len) != 0 ||
-	    asprintf(&tmp, "%s.tmpXXXXXX", s->path) < 0) {
-		tmp = NULL;
+	    (tmp = malloc(tlen)) == NULL) {
 		errno = ENOMEM;
 		goto out;
 	}
+	snprintf(tmp, tlen, "%s.tmpXXXXXX", s->path);
 	if ((fd = mkstemp(tmp)) == -1) {
 		free(tmp);
 		tmp = NULL;
