@@ -415,7 +415,7 @@ keys_from_agent(struct keyset *ks)
 		    ids->keys[i].comment, opt)) != 0)
 			goto out;
 	}
-	r = 0;
+	r = ks->n == 0 ? SKA_ERR_KEY_NOT_FOUND : 0;
  out:
 	if (fd != -1)
 		close(fd);
@@ -586,7 +586,6 @@ keys_from_file(struct keyset *ks, const char *pub, const char *priv)
 		lineno++;
 		nl = memchr(p, '\n', left);
 		len = nl == NULL ? left : (size_t)(nl - p) + 1;
-
 		if ((r = authkeys_parse_line(p, len, &e)) != 0) {
 			error("%s:%zu: not a public key: %s", pub, lineno,
 			    ska_err(r));
@@ -640,6 +639,18 @@ home_dir(void)
 	return NULL;
 }
 
+/* Does ls -t list a (modified ta) before b? */
+static int
+newer(const struct timespec *ta, const char *a, const struct timespec *tb,
+    const char *b)
+{
+	if (ta->tv_sec != tb->tv_sec)
+		return ta->tv_sec > tb->tv_sec;
+	if (ta->tv_nsec != tb->tv_nsec)
+		return ta->tv_nsec > tb->tv_nsec;
+	return strcmp(a, b) < 0;
+}
+
 /* The newest ~/.ssh/id*.pub that is not a -cert.pub, as ssh-copy-id. */
 static char *
 default_pub_file(void)
@@ -667,12 +678,7 @@ default_pub_file(void)
 			goto out;
 		}
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (best == NULL || st.st_mtim.tv_sec > best_t.tv_sec ||
-		    (st.st_mtim.tv_sec == best_t.tv_sec &&
-		    st.st_mtim.tv_nsec > best_t.tv_nsec) ||
-		    (st.st_mtim.tv_sec == best_t.tv_sec &&
-		    st.st_mtim.tv_nsec == best_t.tv_nsec &&
-		    strcmp(path, best) < 0))) {
+		    (best == NULL || newer(&st.st_mtim, path, &best_t, best))) {
 			free(best);
 			best = path;
 			best_t = st.st_mtim;

@@ -60,7 +60,7 @@ copyid() {
 show() { diag_file "$T/out"; diag_file "$T/err"; }
 field2() { awk '{print $1" "$2}' "$1"; }	# type and blob of a .pub
 
-plan 79
+plan 81
 
 # Command line
 "$COPYID" -h >"$T/out" 2>&1
@@ -78,6 +78,13 @@ is "unknown option: exit 2" $? 2
 like "unknown option: named" "$(cat "$T/err")" "unknown option -q"
 "$COPYID" host1 host2 2>/dev/null
 is "two hosts: exit 2" $? 2
+ok "man page: mandoc -Tlint clean" mandoc -Tlint -Wwarning "$TOP/tools/agent-copy-id.1"
+missing=
+for f in f h i n p o F t; do
+	grep -q "^\.It Fl $f\|Fl $f ,\|, Fl $f" "$TOP/tools/agent-copy-id.1" || missing="$missing man:-$f"
+	"$COPYID" -h | grep -q -- "^  -$f\|, -$f" || missing="$missing help:-$f"
+done
+is "every option in both --help and the man page" "$missing" ""
 
 # No agent, no key file
 SSH_AUTH_SOCK= HOME=$T/empty copyid boot
