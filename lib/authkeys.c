@@ -8,56 +8,6 @@
 #include "key.h"
 #include "sshbuf.h"
 
-enum shape {
-	SHAPE_ED25519, SHAPE_ED25519_SK, SHAPE_ECDSA, SHAPE_ECDSA_SK,
-	SHAPE_RSA, SHAPE_DSA,
-};
-
-static const struct ktype {
-	const char *name;
-	enum shape shape;	/* of the key, or of the certified key */
-	int cert;
-	int sk;
-	const char *curve;
-	size_t qlen;		/* uncompressed point */
-} ktypes[] = {
-	{ "ssh-ed25519", SHAPE_ED25519, 0, 0, NULL, 0 },
-	{ "sk-ssh-ed25519@openssh.com", SHAPE_ED25519_SK, 0, 1, NULL, 0 },
-	{ "ecdsa-sha2-nistp256", SHAPE_ECDSA, 0, 0, "nistp256", 65 },
-	{ "ecdsa-sha2-nistp384", SHAPE_ECDSA, 0, 0, "nistp384", 97 },
-	{ "ecdsa-sha2-nistp521", SHAPE_ECDSA, 0, 0, "nistp521", 133 },
-	{ "sk-ecdsa-sha2-nistp256@openssh.com", SHAPE_ECDSA_SK, 0, 1,
-	    "nistp256", 65 },
-	{ "ssh-rsa", SHAPE_RSA, 0, 0, NULL, 0 },
-	{ "ssh-dss", SHAPE_DSA, 0, 0, NULL, 0 },
-	{ "ssh-ed25519-cert-v01@openssh.com", SHAPE_ED25519, 1, 0, NULL, 0 },
-	{ "sk-ssh-ed25519-cert-v01@openssh.com", SHAPE_ED25519_SK, 1, 1,
-	    NULL, 0 },
-	{ "ecdsa-sha2-nistp256-cert-v01@openssh.com", SHAPE_ECDSA, 1, 0,
-	    "nistp256", 65 },
-	{ "ecdsa-sha2-nistp384-cert-v01@openssh.com", SHAPE_ECDSA, 1, 0,
-	    "nistp384", 97 },
-	{ "ecdsa-sha2-nistp521-cert-v01@openssh.com", SHAPE_ECDSA, 1, 0,
-	    "nistp521", 133 },
-	{ "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", SHAPE_ECDSA_SK, 1, 1,
-	    "nistp256", 65 },
-	{ "ssh-rsa-cert-v01@openssh.com", SHAPE_RSA, 1, 0, NULL, 0 },
-	{ "ssh-dss-cert-v01@openssh.com", SHAPE_DSA, 1, 0, NULL, 0 },
-};
-
-static const struct ktype *
-ktype_lookup(const void *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(ktypes) / sizeof(ktypes[0]); i++) {
-		if (strlen(ktypes[i].name) == len &&
-		    memcmp(ktypes[i].name, name, len) == 0)
-			return &ktypes[i];
-	}
-	return NULL;
-}
-
 static int
 is_blank(char c)
 {
@@ -80,153 +30,17 @@ token_end(const char *s, size_t len, size_t i)
 	return i;
 }
 
+/* Is this token (not NUL-terminated) a key type name key.c knows? */
 static int
-get_string_len(struct sshbuf *b, size_t want)
+is_key_type(const char *s, size_t len)
 {
-	size_t len;
-	int r;
+	char name[64];
 
-	if ((r = sshbuf_get_string_direct(b, NULL, &len)) != 0)
-		return r;
-	return len == want ? 0 : SKA_ERR_KEY_LENGTH;
-}
-
-static int
-get_curve_point(struct sshbuf *b, const struct ktype *kt)
-{
-	const uint8_t *p;
-	size_t len;
-	int r;
-
-	if ((r = sshbuf_get_string_direct(b, &p, &len)) != 0)
-		return r;
-	if (len != strlen(kt->curve) || memcmp(p, kt->curve, len) != 0)
-		return SKA_ERR_KEY_TYPE_MISMATCH;
-	if ((r = sshbuf_get_string_direct(b, &p, &len)) != 0)
-		return r;
-	if (len != kt->qlen || p[0] != 0x04)
-		return SKA_ERR_INVALID_FORMAT;
-	return 0;
-}
-
-static int
-get_bignums(struct sshbuf *b, int n)
-{
-	size_t len;
-	int r;
-
-	while (n-- > 0) {
-		if ((r = sshbuf_get_bignum2_bytes_direct(b, NULL, &len)) != 0)
-			return r;
-		if (len == 0)
-			return SKA_ERR_INVALID_FORMAT;
-	}
-	return 0;
-}
-
-/* The public fields of a plain key, after its type string. */
-static int
-get_key_fields(struct sshbuf *b, const struct ktype *kt)
-{
-	int r;
-
-	switch (kt->shape) {
-	case SHAPE_ED25519:
-		return get_string_len(b, 32);
-	case SHAPE_ED25519_SK:
-		if ((r = get_string_len(b, 32)) != 0)
-			return r;
-		return sshbuf_get_string_direct(b, NULL, NULL);
-	case SHAPE_ECDSA:
-		return get_curve_point(b, kt);
-	case SHAPE_ECDSA_SK:
-		if ((r = get_curve_point(b, kt)) != 0)
-			return r;
-		return sshbuf_get_string_direct(b, NULL, NULL);
-	case SHAPE_RSA:
-		return get_bignums(b, 2);
-	case SHAPE_DSA:
-		return get_bignums(b, 4);
-	}
-	return SKA_ERR_INTERNAL;
-}
-
-/* PROTOCOL.certkeys: nonce, key fields, then the certificate's own. */
-static int
-get_cert_fields(struct sshbuf *b, const struct ktype *kt)
-{
-	int r, i;
-
-	if ((r = sshbuf_get_string_direct(b, NULL, NULL)) != 0 ||
-	    (r = get_key_fields(b, kt)) != 0 ||
-	    (r = sshbuf_get_u64(b, NULL)) != 0 ||
-	    (r = sshbuf_get_u32(b, NULL)) != 0 ||
-	    (r = sshbuf_get_string_direct(b, NULL, NULL)) != 0 ||
-	    (r = sshbuf_get_string_direct(b, NULL, NULL)) != 0 ||
-	    (r = sshbuf_get_u64(b, NULL)) != 0 ||
-	    (r = sshbuf_get_u64(b, NULL)) != 0)
-		return r;
-	/* critical options, extensions, reserved, CA key, signature */
-	for (i = 0; i < 5; i++) {
-		if ((r = sshbuf_get_string_direct(b, NULL, NULL)) != 0)
-			return r;
-	}
-	return 0;
-}
-
-const char *
-authkeys_blob_type(const uint8_t *blob, size_t len, int *rp)
-{
-	struct sshbuf *b = NULL;
-	const struct ktype *kt = NULL;
-	const uint8_t *name;
-	size_t nlen;
-	int r;
-
-	if (blob == NULL || len == 0) {
-		r = SKA_ERR_INVALID_ARGUMENT;
-		goto out;
-	}
-	if (len > AUTHKEYS_BLOB_MAX) {
-		r = SKA_ERR_STRING_TOO_LARGE;
-		goto out;
-	}
-	if ((b = sshbuf_from(blob, len)) == NULL) {
-		r = SKA_ERR_ALLOC_FAIL;
-		goto out;
-	}
-	if ((r = sshbuf_get_string_direct(b, &name, &nlen)) != 0)
-		goto out;
-	if ((kt = ktype_lookup(name, nlen)) == NULL) {
-		r = SKA_ERR_KEY_TYPE_UNKNOWN;
-		goto out;
-	}
-	r = kt->cert ? get_cert_fields(b, kt) : get_key_fields(b, kt);
-	if (r == 0 && sshbuf_len(b) != 0)
-		r = SKA_ERR_INVALID_FORMAT;
- out:
-	sshbuf_free(b);
-	if (rp != NULL)
-		*rp = r;
-	return r == 0 ? kt->name : NULL;
-}
-
-int
-authkeys_type_is_sk(const char *type)
-{
-	const struct ktype *kt;
-
-	kt = type == NULL ? NULL : ktype_lookup(type, strlen(type));
-	return kt != NULL && kt->sk;
-}
-
-int
-authkeys_type_is_cert(const char *type)
-{
-	const struct ktype *kt;
-
-	kt = type == NULL ? NULL : ktype_lookup(type, strlen(type));
-	return kt != NULL && kt->cert;
+	if (len == 0 || len >= sizeof(name))
+		return 0;
+	memcpy(name, s, len);
+	name[len] = '\0';
+	return key_type_name_valid(name);
 }
 
 const char *
@@ -234,7 +48,8 @@ authkeys_sk_options(const char *type, uint8_t sk_flags)
 {
 	int no_touch, verify;
 
-	if (!authkeys_type_is_sk(type))
+	if (type == NULL || strncmp(type, "sk-", 3) != 0 ||
+	    !key_type_name_valid(type))
 		return NULL;
 	no_touch = (sk_flags & KEY_SK_USER_PRESENCE_REQD) == 0;
 	verify = (sk_flags & KEY_SK_USER_VERIFICATION_REQD) != 0;
@@ -355,57 +170,61 @@ free_text(char *s)
 	}
 }
 
-/* "type base64" at *ip; SKA_ERR_KEY_TYPE_UNKNOWN if no key type is there. */
+/*
+ * "type base64" at *ip; SKA_ERR_KEY_TYPE_UNKNOWN if no key type is there.
+ * The blob is read by key.c, as sshd reads it with sshkey_from_blob().
+ */
 static int
 parse_key(const char *s, size_t len, size_t *ip, struct authkeys_entry *e)
 {
-	const struct ktype *kt;
-	const char *type;
+	struct key *k = NULL;
 	uint8_t *blob = NULL;
-	size_t i = *ip, j, k, m, maxlen, bloblen = 0;
+	size_t i = *ip, j, n, m, maxlen, bloblen = 0;
 	int r;
 
 	j = token_end(s, len, i);
-	if ((kt = ktype_lookup(s + i, j - i)) == NULL) {
+	if (!is_key_type(s + i, j - i)) {
 		r = SKA_ERR_KEY_TYPE_UNKNOWN;
 		goto out;
 	}
-	k = skip_blank(s, len, j);
-	if (k == j || k == len) {
+	n = skip_blank(s, len, j);
+	if (n == j || n == len) {
 		r = SKA_ERR_INVALID_FORMAT;
 		goto out;
 	}
-	m = token_end(s, len, k);
-	if (m - k > (AUTHKEYS_BLOB_MAX + 2) / 3 * 4) {
+	m = token_end(s, len, n);
+	if (m - n > (AUTHKEYS_BLOB_MAX + 2) / 3 * 4) {
 		r = SKA_ERR_STRING_TOO_LARGE;
 		goto out;
 	}
-	maxlen = (m - k) / 4 * 3 + 3;
+	maxlen = (m - n) / 4 * 3 + 3;
 	if ((blob = malloc(maxlen)) == NULL) {
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
-	if (sodium_base642bin(blob, maxlen, s + k, m - k, NULL, &bloblen,
+	if (sodium_base642bin(blob, maxlen, s + n, m - n, NULL, &bloblen,
 	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
 		r = SKA_ERR_INVALID_FORMAT;
 		goto out;
 	}
-	if ((type = authkeys_blob_type(blob, bloblen, &r)) == NULL) {
+	if ((r = key_from_blob(blob, bloblen, &k)) != 0) {
 		if (r == SKA_ERR_KEY_TYPE_UNKNOWN)
 			r = SKA_ERR_KEY_TYPE_MISMATCH;
 		goto out;
 	}
-	if (type != kt->name) {
+	if (strlen(key_type_name(k)) != j - i ||
+	    memcmp(key_type_name(k), s + i, j - i) != 0) {
 		r = SKA_ERR_KEY_TYPE_MISMATCH;
 		goto out;
 	}
 	r = 0;
-	e->type = kt->name;
+	e->type = key_type_name(k);
 	e->blob = blob;
 	e->bloblen = bloblen;
 	blob = NULL;
 	*ip = m;
  out:
+	key_free(k);
 	free(blob);
 	return r;
 }
@@ -500,7 +319,7 @@ authkeys_format_line(const char *options, const uint8_t *blob,
     size_t bloblen, const char *comment, char **linep)
 {
 	struct sshbuf *b = NULL;
-	const char *type;
+	struct key *k = NULL;
 	char *b64 = NULL, *line = NULL;
 	size_t i, olen, b64len;
 	unsigned int opts;
@@ -509,8 +328,11 @@ authkeys_format_line(const char *options, const uint8_t *blob,
 	if (linep == NULL)
 		return SKA_ERR_INVALID_ARGUMENT;
 	*linep = NULL;
-	if ((type = authkeys_blob_type(blob, bloblen, &r)) == NULL)
+	if (blob == NULL || (r = key_from_blob(blob, bloblen, &k)) != 0) {
+		if (blob == NULL)
+			r = SKA_ERR_INVALID_ARGUMENT;
 		goto out;
+	}
 	if (options != NULL && (olen = strlen(options)) != 0) {
 		if ((r = options_end(options, olen, 0, &i)) != 0)
 			goto out;
@@ -536,7 +358,7 @@ authkeys_format_line(const char *options, const uint8_t *blob,
 	if (options != NULL && *options != '\0' &&
 	    (r = sshbuf_putf(b, "%s ", options)) != 0)
 		goto out;
-	if ((r = sshbuf_putf(b, "%s %s", type, b64)) != 0)
+	if ((r = sshbuf_putf(b, "%s %s", key_type_name(k), b64)) != 0)
 		goto out;
 	if (comment != NULL && *comment != '\0' &&
 	    (r = sshbuf_putf(b, " %s", comment)) != 0)
@@ -548,6 +370,7 @@ authkeys_format_line(const char *options, const uint8_t *blob,
 	*linep = line;
 	line = NULL;
  out:
+	key_free(k);
 	free(b64);
 	free(line);
 	sshbuf_free(b);

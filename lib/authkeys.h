@@ -27,7 +27,7 @@
 
 struct authkeys_entry {
 	/* NULL type: a blank or comment line (every other field empty). */
-	const char *type;	/* canonical type name, static storage */
+	const char *type;	/* key_type_name(): static storage */
 	char *marker;		/* "@cert-authority" or "@revoked", or NULL */
 	char *options;		/* option text as written, or NULL */
 	unsigned int opts;	/* AUTHKEYS_OPT_* */
@@ -58,21 +58,13 @@ int authkeys_entry_matches(const struct authkeys_entry *e,
     const uint8_t *blob, size_t bloblen);
 
 /*
- * Builds "[options ]type base64[ comment]" (no newline) for a key blob; the
- * type is read from the blob, which must be valid.  options NULL or "" for
- * none, else well-formed option text.  The comment may hold spaces but no
- * control character.  Caller frees *linep.
+ * Builds "[options ]type base64[ comment]" (no newline) for a key blob that
+ * key_from_blob() accepts.  options NULL or "" for none, else well-formed
+ * option text.  The comment may hold spaces but no control character (and
+ * loses blanks at either end when read back).  Caller frees *linep.
  */
 int authkeys_format_line(const char *options, const uint8_t *blob,
     size_t bloblen, const char *comment, char **linep) SKA_WUR;
-
-/*
- * The canonical type name of a valid key blob (static storage), or NULL
- * with the reason in *rp (rp may be NULL).
- */
-const char *authkeys_blob_type(const uint8_t *blob, size_t len, int *rp);
-int authkeys_type_is_sk(const char *type);
-int authkeys_type_is_cert(const char *type);
 
 /*
  * The options an sk key with these flags (PROTOCOL.u2f) needs so that

@@ -37,6 +37,7 @@
 
 #include "agent-client.h"
 #include "authkeys.h"
+#include "key.h"
 #include "sshbuf.h"
 
 #define PROG		"agent-copy-id"
@@ -112,7 +113,7 @@ struct options {
 	const char *host;
 };
 
-struct key {
+struct key_entry {
 	uint8_t *blob;
 	size_t bloblen;
 	const char *type;	/* static */
@@ -125,7 +126,7 @@ struct key {
 };
 
 struct keyset {
-	struct key *k;
+	struct key_entry *k;
 	size_t n;
 	char *source;		/* for messages */
 };
@@ -286,23 +287,6 @@ printable(const char *s)
 	return t;
 }
 
-/* "SHA256:" and unpadded base64, as ssh-keygen -l prints. */
-static char *
-fingerprint(const uint8_t *blob, size_t len)
-{
-	uint8_t h[crypto_hash_sha256_BYTES];
-	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
-	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
-	char *fp = NULL;
-
-	crypto_hash_sha256(h, blob, len);
-	sodium_bin2base64(b64, sizeof(b64), h, sizeof(h),
-	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-	if (asprintf(&fp, "SHA256:%s", b64) == -1)
-		return NULL;
-	return fp;
-}
-
 static void
 keyset_clear(struct keyset *ks)
 {
@@ -321,58 +305,68 @@ keyset_clear(struct keyset *ks)
 }
 
 /*
- * Adds a key (certificates and duplicates skipped, with a word).  options
- * may be NULL.  Returns 0 or an error for a key that cannot be written.
+ * Adds a key; certificates, keys key.c cannot read and duplicates are
+ * skipped (with a word).  options: from a .pub file, or NULL.  sk_flags:
+ * NULL when unknown.
  */
 static int
 keyset_add(struct keyset *ks, const uint8_t *blob, size_t bloblen,
-    const char *comment, const char *options)
+    const char *comment, const char *options, const uint8_t *sk_flags)
 {
-	struct key k, *nk;
+	struct key *key = NULL;
+	struct key_entry k, *nk;
+	const char *skopt;
 	size_t i;
 	int r;
 
 	memset(&k, 0, sizeof(k));
-	if ((k.type = authkeys_blob_type(blob, bloblen, &r)) == NULL) {
+	if ((r = key_from_blob(blob, bloblen, &key)) != 0) {
 		error("skipping a key of %s: %s", ks->source, ska_err(r));
-		return 0;
+		r = 0;
+		goto out;
 	}
 	for (i = 0; i < ks->n; i++) {
 		if (ks->k[i].bloblen == bloblen &&
 		    memcmp(ks->k[i].blob, blob, bloblen) == 0)
-			return 0;
+			goto out;
 	}
-	if ((k.fp = fingerprint(blob, bloblen)) == NULL) {
+	k.type = key_type_name(key);
+	if ((k.fp = key_fingerprint(key, KEY_FP_SHA256)) == NULL) {
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
-	if (authkeys_type_is_cert(k.type)) {
+	if (key_is_cert(key)) {
 		error("skipping certificate %s %s: a certificate is trusted "
 		    "through its CA, not installed", k.type, k.fp);
-		r = 0;
 		goto out;
 	}
+	skopt = sk_flags == NULL ? NULL : authkeys_sk_options(k.type, *sk_flags);
+	if (options != NULL && skopt != NULL) {
+		if (asprintf(&k.options, "%s,%s", options, skopt) == -1)
+			k.options = NULL;
+	} else if (options != NULL || skopt != NULL)
+		k.options = strdup(options != NULL ? options : skopt);
 	k.comment = printable(comment);
-	if ((options != NULL && (k.options = strdup(options)) == NULL) ||
+	if (((options != NULL || skopt != NULL) && k.options == NULL) ||
 	    (k.blob = malloc(bloblen)) == NULL ||
 	    (nk = reallocarray(ks->k, ks->n + 1, sizeof(*nk))) == NULL) {
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
+	ks->k = nk;
 	memcpy(k.blob, blob, bloblen);
 	k.bloblen = bloblen;
 	if ((r = authkeys_format_line(k.options, blob, bloblen, k.comment,
 	    &k.line)) != 0) {
 		error("cannot write key %s of %s: %s", k.fp, ks->source,
 		    ska_err(r));
-		ks->k = nk;
 		goto out;
 	}
-	ks->k = nk;
 	ks->k[ks->n++] = k;
 	memset(&k, 0, sizeof(k));
 	r = 0;
  out:
+	key_free(key);
 	free(k.blob);
 	free(k.comment);
 	free(k.options);
@@ -387,7 +381,6 @@ keys_from_agent(struct keyset *ks)
 {
 	struct agent_keylist *ids = NULL, *info = NULL;
 	const struct agent_key *ki;
-	const char *opt;
 	size_t i;
 	int fd = -1, r;
 
@@ -408,11 +401,9 @@ keys_from_agent(struct keyset *ks)
 	for (i = 0; i < ids->n; i++) {
 		ki = agent_keylist_find(info, ids->keys[i].blob,
 		    ids->keys[i].bloblen);
-		opt = ki == NULL ? NULL : authkeys_sk_options(
-		    authkeys_blob_type(ki->blob, ki->bloblen, NULL),
-		    ki->sk_flags);
 		if ((r = keyset_add(ks, ids->keys[i].blob, ids->keys[i].bloblen,
-		    ids->keys[i].comment, opt)) != 0)
+		    ids->keys[i].comment, NULL,
+		    ki != NULL ? &ki->sk_flags : NULL)) != 0)
 			goto out;
 	}
 	r = ks->n == 0 ? SKA_ERR_KEY_NOT_FOUND : 0;
@@ -564,11 +555,10 @@ keys_from_file(struct keyset *ks, const char *pub, const char *priv)
 {
 	struct authkeys_entry e;
 	struct sshbuf *file = NULL;
-	const char *p, *nl, *opt;
-	char *opts = NULL;
+	const char *p, *nl;
 	size_t left, len, lineno = 0, before = ks->n;
 	uint8_t flags;
-	int r;
+	int known, r;
 
 	memset(&e, 0, sizeof(e));
 	if ((r = read_file(pub, PUB_FILE_MAX, &file)) != 0) {
@@ -595,21 +585,10 @@ keys_from_file(struct keyset *ks, const char *pub, const char *priv)
 		left -= len;
 		if (e.type == NULL)
 			continue;
-		opt = NULL;
-		if (priv != NULL && authkeys_type_is_sk(e.type) &&
-		    sk_flags_from_private(priv, e.blob, e.bloblen, &flags) == 0)
-			opt = authkeys_sk_options(e.type, flags);
-		free(opts);
-		opts = NULL;
-		if (e.options != NULL && opt != NULL &&
-		    asprintf(&opts, "%s,%s", e.options, opt) == -1) {
-			opts = NULL;
-			r = SKA_ERR_ALLOC_FAIL;
-			goto out;
-		}
-		if ((r = keyset_add(ks, e.blob, e.bloblen, e.comment,
-		    opts != NULL ? opts : e.options != NULL ? e.options :
-		    opt)) != 0)
+		known = priv != NULL && strncmp(e.type, "sk-", 3) == 0 &&
+		    sk_flags_from_private(priv, e.blob, e.bloblen, &flags) == 0;
+		if ((r = keyset_add(ks, e.blob, e.bloblen, e.comment, e.options,
+		    known ? &flags : NULL)) != 0)
 			goto out;
 		authkeys_entry_clear(&e);
 	}
@@ -620,7 +599,6 @@ keys_from_file(struct keyset *ks, const char *pub, const char *priv)
 	}
 	r = 0;
  out:
-	free(opts);
 	authkeys_entry_clear(&e);
 	sshbuf_free(file);
 	return r;
@@ -1105,7 +1083,7 @@ read_remote_file(struct session *s, const struct options *o,
 static void
 report(const struct options *o, const struct keyset *ks, const char *verb)
 {
-	const struct key *k;
+	const struct key_entry *k;
 	size_t i, nadd = 0;
 
 	for (i = 0; i < ks->n; i++) {

@@ -6,6 +6,8 @@
 #include <sodium.h>
 
 #include "authkeys.h"
+#include "key.h"
+#include "secmem.h"
 #include "sshbuf.h"
 #include "tap.h"
 
@@ -15,40 +17,45 @@
 #define RSA1024_B64 "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDR6QAFuTjyP7gVV9DqA98vqG/NsROyZCQx1XwmxrDiMQXonrEPgQeOrZzU5Wlz0NLB9txHhy0YCQqY+B7kc9rZC+Hj/n+cxTsUzZv/FMMX/KOHq+9nyM30AnegUq8RfrM4/eRmz29yBz8kfS3XNTbfDuYjiN0XoAdAo7Co6vxYqw=="
 #define ED25519_CERT_B64 "AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29tAAAAID17tYFsS9jxgp+PdA11ngbp5VzkX+cB1jyWVyXP1xg8AAAAIHqICkKxUMpiqoiflI/PXeyTUKXmHGLyGqvOkffiXz93AAAAAAAAAAAAAAABAAAAA2lkMQAAABAAAAAFYWxpY2UAAAADYm9iAAAAAAAAAAD//////////wAAAAAAAACCAAAAFXBlcm1pdC1YMTEtZm9yd2FyZGluZwAAAAAAAAAXcGVybWl0LWFnZW50LWZvcndhcmRpbmcAAAAAAAAAFnBlcm1pdC1wb3J0LWZvcndhcmRpbmcAAAAAAAAACnBlcm1pdC1wdHkAAAAAAAAADnBlcm1pdC11c2VyLXJjAAAAAAAAAAAAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIJnA1uhMEXnzwKHH7wuJzOy3EY1rOuQhqL8wHHo89YECAAAAUwAAAAtzc2gtZWQyNTUxOQAAAEAoBO7TcSJ6kGMXJHiWPhT9hPalGDtsu5dn6iH4Oj72iHsXy9g5oEupXz3Rsuupj3h3vb1SeO66EPMKzUMZzn4P"
 
-/* A structurally valid blob of each plain type, random key material. */
+/* The public blob of a fresh key of each plain type. */
 static struct sshbuf *
 make_blob(const char *type)
 {
-	struct sshbuf *b = sshbuf_new();
-	uint8_t pt[133];
-	int r = 0;
+	struct sshbuf *b = sshbuf_new(), *q = NULL;
+	struct key *k = NULL, *ec = NULL;
+	uint8_t pk[32];
+	const uint8_t *p;
+	size_t len;
+	int r;
 
-	randombytes_buf(pt, sizeof(pt));
-	pt[0] = 0x04;
-	r |= sshbuf_put_cstring(b, type);
-	if (strcmp(type, "ssh-ed25519") == 0) {
-		r |= sshbuf_put_string(b, pt, 32);
-	} else if (strcmp(type, "sk-ssh-ed25519@openssh.com") == 0) {
-		r |= sshbuf_put_string(b, pt, 32);
-		r |= sshbuf_put_cstring(b, "ssh:");
-	} else if (strcmp(type, "ecdsa-sha2-nistp256") == 0) {
-		r |= sshbuf_put_cstring(b, "nistp256");
-		r |= sshbuf_put_string(b, pt, 65);
-	} else if (strcmp(type, "ecdsa-sha2-nistp521") == 0) {
-		r |= sshbuf_put_cstring(b, "nistp521");
-		r |= sshbuf_put_string(b, pt, 133);
-	} else if (strcmp(type, "sk-ecdsa-sha2-nistp256@openssh.com") == 0) {
-		r |= sshbuf_put_cstring(b, "nistp256");
-		r |= sshbuf_put_string(b, pt, 65);
-		r |= sshbuf_put_cstring(b, "ssh:test");
-	} else if (strcmp(type, "ssh-rsa") == 0) {
-		pt[1] = 0x81;
-		r |= sshbuf_put_bignum2_bytes(b, "\x01\x00\x01", 3);
-		r |= sshbuf_put_bignum2_bytes(b, pt + 1, 128);
+	randombytes_buf(pk, sizeof(pk));
+	if (strcmp(type, "ssh-ed25519") == 0)
+		r = key_generate(KEY_ED25519, 0, &k);
+	else if (strcmp(type, "ecdsa-sha2-nistp256") == 0)
+		r = key_generate(KEY_ECDSA, 256, &k);
+	else if (strcmp(type, "ecdsa-sha2-nistp521") == 0)
+		r = key_generate(KEY_ECDSA, 521, &k);
+	else if (strcmp(type, "ssh-rsa") == 0)
+		r = key_generate(KEY_RSA, 1024, &k);
+	else if (strcmp(type, "sk-ssh-ed25519@openssh.com") == 0)
+		r = key_sk_new(KEY_ED25519_SK, pk, 32, "ssh:", 1, NULL, 0, &k);
+	else if (strcmp(type, "sk-ecdsa-sha2-nistp256@openssh.com") == 0) {
+		/* the point of a fresh P-256 key: type, curve, Q */
+		if (key_generate(KEY_ECDSA, 256, &ec) != 0 ||
+		    (p = key_blob(ec, &len)) == NULL ||
+		    (q = sshbuf_from(p, len)) == NULL ||
+		    sshbuf_get_string_direct(q, NULL, NULL) != 0 ||
+		    sshbuf_get_string_direct(q, NULL, NULL) != 0 ||
+		    sshbuf_get_string_direct(q, &p, &len) != 0)
+			abort();
+		r = key_sk_new(KEY_ECDSA_SK, p, len, "ssh:test", 1, NULL, 0, &k);
 	} else
 		abort();
-	if (r != 0)
+	if (r != 0 || key_to_blob(k, b) != 0)
 		abort();
+	sshbuf_free(q);
+	key_free(ec);
+	key_free(k);
 	return b;
 }
 
@@ -104,7 +111,8 @@ test_plain(void)
 	    "rsa line without comment");
 	authkeys_entry_clear(&e);
 	ok(parse("ssh-ed25519-cert-v01@openssh.com " ED25519_CERT_B64 " c",
-	    &e) == 0 && authkeys_type_is_cert(e.type), "certificate line");
+	    &e) == 0 && strcmp(e.type, "ssh-ed25519-cert-v01@openssh.com") == 0,
+	    "certificate line");
 	blob = dec(ED25519_B64, &len);
 	ok(!authkeys_entry_matches(&e, blob, len),
 	    "a certificate is not its plain key");
@@ -213,7 +221,8 @@ test_sk(void)
 	s = b64(b);
 	snprintf(line, sizeof(line),
 	    "no-touch-required sk-ssh-ed25519@openssh.com %s yubi", s);
-	ok(parse(line, &e) == 0 && authkeys_type_is_sk(e.type) &&
+	ok(parse(line, &e) == 0 &&
+	    strcmp(e.type, "sk-ssh-ed25519@openssh.com") == 0 &&
 	    e.opts == AUTHKEYS_OPT_NO_TOUCH_REQUIRED &&
 	    authkeys_entry_matches(&e, sshbuf_ptr(b), sshbuf_len(b)),
 	    "sk-ed25519 with no-touch-required");
@@ -226,7 +235,8 @@ test_sk(void)
 	snprintf(line, sizeof(line),
 	    "verify-required,NO-TOUCH-REQUIRED "
 	    "sk-ecdsa-sha2-nistp256@openssh.com %s", s);
-	ok(parse(line, &e) == 0 && authkeys_type_is_sk(e.type) &&
+	ok(parse(line, &e) == 0 &&
+	    strcmp(e.type, "sk-ecdsa-sha2-nistp256@openssh.com") == 0 &&
 	    e.opts == (AUTHKEYS_OPT_NO_TOUCH_REQUIRED |
 	    AUTHKEYS_OPT_VERIFY_REQUIRED), "sk-ecdsa with both options");
 	authkeys_entry_clear(&e);
@@ -308,7 +318,7 @@ test_hostile(void)
 	    sshbuf_put_string(c, sshbuf_ptr(b) + 19, 31) == 0, "short key");
 	s = b64(c);
 	snprintf(line, sizeof(line), "ssh-ed25519 %s", s);
-	is_int(parse(line, &e), SKA_ERR_KEY_LENGTH, "31-byte ed25519 key");
+	ok(parse(line, &e) != 0 && e.type == NULL, "31-byte ed25519 key");
 	free(s);
 	sshbuf_free(c);
 	sshbuf_free(b);
@@ -454,14 +464,12 @@ test_roundtrip(void)
 	sshbuf_free(b);
 	is_int(authkeys_format_line(NULL, (const uint8_t *)"\0\0\0\3abc", 7,
 	    NULL, &line), SKA_ERR_KEY_TYPE_UNKNOWN, "unknown type refused");
-	ok(authkeys_blob_type((const uint8_t *)"", 0, NULL) == NULL,
-	    "empty blob has no type");
 }
 
 int
 main(void)
 {
-	if (sodium_init() < 0)
+	if (sodium_init() < 0 || secmem_init(0) != 0)
 		return 1;
 	test_plain();
 	test_blank();
