@@ -478,9 +478,10 @@ sk_flags_from_private(const char *path, const uint8_t *blob, size_t bloblen,
 	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
 	static const char end[] = "-----END OPENSSH PRIVATE KEY-----";
 	struct sshbuf *file = NULL, *b = NULL, *priv = NULL;
+	struct key *k = NULL;
 	const uint8_t *s, *pub;
 	const char *p, *q;
-	char *armour = NULL, *type = NULL;
+	char *armour = NULL;
 	size_t len, publen;
 	uint32_t n, check1, check2;
 	int r;
@@ -504,6 +505,7 @@ sk_flags_from_private(const char *path, const uint8_t *blob, size_t bloblen,
 	}
 	if ((r = sshbuf_b64tod(b, p + strlen(begin))) != 0)
 		goto out;
+	/* only sk keys: their private part is a key handle, not a key */
 	r = SKA_ERR_KEY_NOT_FOUND;
 	if (sshbuf_len(b) < 15 ||
 	    memcmp(sshbuf_ptr(b), "openssh-key-v1", 15) != 0 ||
@@ -519,27 +521,18 @@ sk_flags_from_private(const char *path, const uint8_t *blob, size_t bloblen,
 	    sshbuf_froms(b, &priv) != 0 ||
 	    sshbuf_get_u32(priv, &check1) != 0 ||
 	    sshbuf_get_u32(priv, &check2) != 0 || check1 != check2 ||
-	    sshbuf_get_cstring(priv, &type, NULL) != 0)
+	    sshbuf_peek_string_direct(priv, &s, &len) != 0 ||
+	    len < 3 || memcmp(s, "sk-", 3) != 0 ||
+	    key_private_deserialize(priv, &k) != 0 || !key_is_sk(k))
 		goto out;
-	if (strcmp(type, "sk-ssh-ed25519@openssh.com") == 0) {
-		if (sshbuf_get_string_direct(priv, NULL, NULL) != 0)
-			goto out;
-	} else if (strcmp(type, "sk-ecdsa-sha2-nistp256@openssh.com") == 0) {
-		if (sshbuf_get_string_direct(priv, NULL, NULL) != 0 ||
-		    sshbuf_get_string_direct(priv, NULL, NULL) != 0)
-			goto out;
-	} else
-		goto out;
-	if (sshbuf_get_string_direct(priv, NULL, NULL) != 0 ||
-	    sshbuf_get_u8(priv, flagsp) != 0)
-		goto out;
+	*flagsp = key_sk_flags(k);
 	r = 0;
  out:
 	if (armour != NULL) {
 		sodium_memzero(armour, strlen(armour));
 		free(armour);
 	}
-	free(type);
+	key_free(k);
 	sshbuf_free(priv);
 	sshbuf_free(b);
 	sshbuf_free(file);
