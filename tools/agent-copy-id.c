@@ -993,21 +993,27 @@ mark_present(struct keyset *ks, const uint8_t *file, size_t len)
 	}
 }
 
-/* Says what the remote side told us (its text made printable). */
-static void
+/*
+ * Says what the remote side told us (its text made printable).  Returns 1
+ * for an error our script reported (it exits then), 0 for anything else.
+ */
+static int
 remote_says(const struct options *o, const char *reply, int committed)
 {
-	char *text = printable(reply);
+	char *text;
 
-	if (strncmp(reply, "error ", 6) == 0)
+	if (strncmp(reply, "error ", 6) == 0) {
 		error("%s: %s; nothing was changed", o->target,
 		    remote_error(reply + 6));
-	else
-		error("unexpected reply from %s: %s; %s", o->host,
-		    text != NULL ? text : "", committed ?
-		    "the remote file is either unchanged or complete" :
-		    "nothing was changed");
+		return 1;
+	}
+	text = printable(reply);
+	error("unexpected reply from %s: %s; %s", o->host,
+	    text != NULL ? text : "", committed ?
+	    "the remote file is either unchanged or complete" :
+	    "nothing was changed");
 	free(text);
+	return 0;
 }
 
 /* The next reply that is not a warning; warnings are shown. */
@@ -1034,11 +1040,12 @@ session_result(struct session *s, char **replyp)
 
 /*
  * Reads the remote file and marks the keys it holds.  SKA_ERR_CONN_CLOSED
- * when the conversation ended early; other failures are reported here.
+ * when the conversation ended early; other failures are reported here,
+ * *exitingp set when the remote script said so and is exiting.
  */
 static int
 read_remote_file(struct session *s, const struct options *o,
-    struct keyset *ks)
+    struct keyset *ks, int *exitingp)
 {
 	char *reply = NULL, *p, *end;
 	unsigned long long size;
@@ -1048,7 +1055,7 @@ read_remote_file(struct session *s, const struct options *o,
 		goto out;
 	if (strncmp(reply, "keys ", 5) != 0 ||
 	    (p = strchr(reply + 5, ' ')) == NULL) {
-		remote_says(o, reply, 0);
+		*exitingp = remote_says(o, reply, 0);
 		r = SKA_ERR_INVALID_FORMAT;
 		goto out;
 	}
@@ -1115,7 +1122,7 @@ copy_id(const struct options *o, struct keyset *ks)
 	struct sshbuf *verdict = NULL;
 	char *script = NULL, *reply = NULL;
 	size_t i;
-	int r, status, ret = 1, committed = 0;
+	int r, status, ret = 1, committed = 0, exiting = 0;
 
 	if ((script = remote_script(o)) == NULL ||
 	    (verdict = sshbuf_new()) == NULL) {
@@ -1127,7 +1134,7 @@ copy_id(const struct options *o, struct keyset *ks)
 		goto out;
 	}
 	if ((r = session_send(&s, script, strlen(script))) != 0 ||
-	    (r = read_remote_file(&s, o, ks)) != 0)
+	    (r = read_remote_file(&s, o, ks, &exiting)) != 0)
 		goto fail;
 	for (i = 0; i < ks->n; i++) {
 		if (!ks->k[i].present &&
@@ -1150,7 +1157,7 @@ copy_id(const struct options *o, struct keyset *ks)
 	if ((r = session_result(&s, &reply)) != 0)
 		goto fail;
 	if (strcmp(reply, "done") != 0) {
-		remote_says(o, reply, 1);
+		exiting = remote_says(o, reply, 1);
 		r = SKA_ERR_INVALID_FORMAT;
 		goto fail;
 	}
@@ -1159,6 +1166,11 @@ copy_id(const struct options *o, struct keyset *ks)
 	ret = 0;
 	goto out;
  fail:
+	/* Our script cleans up as it exits: let it, so that we return after. */
+	if (exiting) {
+		(void)session_end(&s);
+		goto out;
+	}
 	if (r != SKA_ERR_CONN_CLOSED) {
 		session_kill(&s);
 		goto out;
