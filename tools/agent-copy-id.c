@@ -782,6 +782,10 @@ session_start(const struct options *o, struct session *s)
 	in[1] = out[0] = -1;
 	r = 0;
  out:
+	if (r != 0) {
+		sshbuf_free(s->in);
+		s->in = NULL;
+	}
 	for (i = 0; i < 2; i++) {
 		if (in[i] != -1)
 			close(in[i]);
