@@ -168,19 +168,6 @@ usage(FILE *f)
 "already there), 1 on failure, 2 on a usage error.\n");
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n" SYNOPSIS);
-	exit(EXIT_USAGE);
-}
-
 static void __attribute__((format(printf, 1, 2)))
 error(const char *fmt, ...)
 {
@@ -192,6 +179,12 @@ error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 }
+
+#define usage_error(...) do {						\
+	error(__VA_ARGS__);						\
+	fprintf(stderr, SYNOPSIS);					\
+	exit(EXIT_USAGE);						\
+} while (0)
 
 static void
 parse_args(int argc, char **argv, struct options *o)
