@@ -149,8 +149,9 @@ _port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_sshd NAME [sshd_config line...]: a stock sshd on 127.0.0.1 with its
 # own host key, config and port, serving the current user.  Keys go in
-# $T/NAME/authorized_keys.  "ssh -F $T/ssh_config NAME" reaches it (or use
-# ssh_to NAME ...).  Sets SSHD_PORT.
+# $T/NAME/authorized_keys, and in the files SSHD_MORE_AUTHKEYS lists (absolute
+# paths, space-separated; sshd's own %h is the passwd home).  "ssh -F
+# $T/ssh_config NAME" reaches it (or use ssh_to NAME ...).  Sets SSHD_PORT.
 start_sshd() {
 	local name=$1 d port try
 	shift
@@ -172,7 +173,7 @@ start_sshd() {
 			echo "ListenAddress 127.0.0.1"
 			echo "HostKey $d/host_ed25519"
 			echo "PidFile $d/sshd.pid"
-			echo "AuthorizedKeysFile $d/authorized_keys"
+			echo "AuthorizedKeysFile $d/authorized_keys${SSHD_MORE_AUTHKEYS:+ $SSHD_MORE_AUTHKEYS}"
 			echo "StrictModes no"
 			echo "UsePAM no"
 			echo "PasswordAuthentication no"
