@@ -50,6 +50,8 @@ SOFTTOKEN := $(if $(SOFTTOKEN_SRC),tests/softtoken/softtoken)
 
 TAP_OBJ := tests/unit/tap.o
 UNIT := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
+# Small programs the end-to-end tests drive (raw protocol client, memory scan).
+HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c))
 
 BIN := $(AGENT) $(TOOLS) $(SOFTTOKEN)
 
@@ -73,6 +75,9 @@ $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
 tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+tests/helpers/%: tests/helpers/%.o
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^
+
 deps:
 	@./scripts/deps build
 
@@ -89,7 +94,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@$(MAKE) --no-print-directory test
 
-all-tests: all $(UNIT)
+all-tests: all $(UNIT) $(HELPERS)
 
 test:
 	$(PROVE) $(PROVEFLAGS) $(TESTS)
@@ -108,7 +113,7 @@ uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(BINDIR)"/,$(notdir $(AGENT) $(TOOLS)))
 
 clean:
-	rm -f $(BIN) $(UNIT) $(LIB) */*.o */*/*.o */*.d */*/*.d
+	rm -f $(BIN) $(UNIT) $(HELPERS) $(LIB) */*.o */*/*.o */*.d */*/*.d
 
 .PHONY: all deps deps-check check all-tests test run install uninstall clean
 .SECONDARY:

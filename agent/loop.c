@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "agent.h"
 #include "loop.h"
 
@@ -235,6 +237,8 @@ conn_process(struct conn *c)
 		}
 		proto_dispatch(c, msg);
 		sshbuf_free(msg);
+		/* requests carry private keys and passwords: leave nothing */
+		sodium_memzero(sshbuf_mutable_ptr(c->in), 4 + (size_t)len);
 		if (sshbuf_consume(c->in, 4 + (size_t)len) != 0)
 			c->close_after = 1;
 	}

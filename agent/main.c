@@ -501,7 +501,10 @@ main(int argc, char **argv)
 			perror(argv[0]);
 			return 1;
 		}
-		/* child: the agent */
+		/* child: the agent; in command mode it leaves with the command */
+		if (argc > 0 && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 ||
+		    getppid() != parent_pid))
+			_exit(2);
 		log_init("skagent", 0, LOG_LEVEL_INFO);
 		if (setsid() == -1)
 			error("setsid: %s", strerror(errno));

@@ -9,6 +9,8 @@ SKAGENT=$TOP/agent/skagent
 KEYGEN=$TOP/tools/agent-keygen
 COPYID=$TOP/tools/agent-copy-id
 SOFTTOKEN=$TOP/tests/softtoken/softtoken
+RAW=$TOP/tests/helpers/agent-raw
+MEMSCAN=$TOP/tests/helpers/memscan
 SSHD=${SSHD:-/usr/sbin/sshd}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/skagent-e2e.XXXXXX")
@@ -169,6 +171,8 @@ start_sshd() {
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		_port_free "$port" || continue
 		{
+			# the caller's lines first: sshd keeps the first value
+			for l in "$@"; do echo "$l"; done
 			echo "Port $port"
 			echo "ListenAddress 127.0.0.1"
 			echo "HostKey $d/host_ed25519"
@@ -181,7 +185,6 @@ start_sshd() {
 			echo "PubkeyAuthentication yes"
 			echo "PermitRootLogin prohibit-password"
 			echo "LogLevel VERBOSE"
-			for l in "$@"; do echo "$l"; done
 		} >"$d/sshd_config"
 		: >"$d/sshd.log"
 		bg "$SSHD" -D -f "$d/sshd_config" -E "$d/sshd.log"

@@ -1,0 +1,64 @@
+/*
+ * memscan PID HEX: is this byte string anywhere in the process's readable
+ * memory?  Exit 0 found, 1 not found, 2 error (e.g. not allowed to read).
+ * The end-to-end tests use it to show that a locked agent's memory holds
+ * no private key.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+main(int argc, char **argv)
+{
+	char path[64], line[512], perms[8];
+	unsigned long start, end;
+	unsigned char needle[256], *buf;
+	size_t nlen, i, chunk;
+	unsigned int v;
+	FILE *maps;
+	int memfd, found = 0, readable = 0;
+
+	if (argc != 3 || (nlen = strlen(argv[2]) / 2) == 0 || nlen > sizeof(needle)) {
+		fprintf(stderr, "usage: memscan PID HEX\n");
+		return 2;
+	}
+	for (i = 0; i < nlen; i++) {
+		if (sscanf(argv[2] + 2 * i, "%2x", &v) != 1)
+			return 2;
+		needle[i] = (unsigned char)v;
+	}
+	snprintf(path, sizeof(path), "/proc/%s/maps", argv[1]);
+	if ((maps = fopen(path, "r")) == NULL) {
+		perror(path);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/proc/%s/mem", argv[1]);
+	if ((memfd = open(path, O_RDONLY)) == -1) {
+		perror(path);
+		return 2;
+	}
+	while (!found && fgets(line, sizeof(line), maps) != NULL) {
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
+		    perms[0] != 'r' || strstr(line, "[vvar]") != NULL)
+			continue;
+		chunk = end - start;
+		if ((buf = malloc(chunk)) == NULL)
+			continue;
+		if (pread(memfd, buf, chunk, (off_t)start) == (ssize_t)chunk) {
+			readable++;
+			if (memmem(buf, chunk, needle, nlen) != NULL)
+				found = 1;
+		}
+		free(buf);
+	}
+	fclose(maps);
+	close(memfd);
+	if (readable == 0) {
+		fprintf(stderr, "memscan: nothing readable in %s\n", argv[1]);
+		return 2;
+	}
+	return found ? 0 : 1;
+}
