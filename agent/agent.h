@@ -106,13 +106,21 @@ struct conn {
 /* Replies waiting to be read above this stop the reading of requests. */
 #define CONN_OUT_HIGH		(1024 * 1024)
 
-/* loop.c */
-int loop_run(int listen_fd, pid_t parent_pid);
-/* Queues a reply frame (u32 len is added) and resumes reading. */
+/* conn.c: framing and replies, no I/O */
+struct conn *conn_new(int fd, uid_t uid, pid_t pid);
+void conn_free(struct conn *c);
+/* Dispatches every complete frame in c->in (until one goes async). */
+void conn_input(struct conn *c);
+/* Queues a reply frame (the u32 length is added). */
 void conn_reply(struct conn *c, const struct sshbuf *msg);
 void conn_reply_status(struct conn *c, int success);
-/* The request in flight finished (reply already queued). */
+/* The request in flight finished (reply already queued): go on reading. */
 void conn_done(struct conn *c);
+
+/* loop.c */
+int loop_run(int listen_fd, pid_t parent_pid);
+/* Sends c->out as far as the socket takes it; closes when asked to. */
+void loop_conn_update(struct conn *c);
 void loop_wake_at(uint64_t ms);
 
 /* proto.c: one complete message (type byte first); replies via conn_reply. */
@@ -198,6 +206,5 @@ void pool_shutdown(void);
 
 /* Flags set by signal handlers (main.c), acted on by the loop. */
 extern volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1;
-extern volatile sig_atomic_t received_sigchld;
 
 #endif

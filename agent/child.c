@@ -70,10 +70,16 @@ static void
 on_exit_fd(int fd, void *arg)
 {
 	struct child *ch = arg;
-	int status;
+	pid_t r;
+	int status = 0;
 
-	if (waitpid(ch->pid, &status, WNOHANG) != ch->pid)
+	/* each child is reaped here and nowhere else; ECHILD: gone anyway */
+	while ((r = waitpid(ch->pid, &status, WNOHANG)) == -1 && errno == EINTR)
+		;
+	if (r == 0)
 		return;
+	if (r == -1)
+		status = 0xff00;	/* exit status 255 */
 	loop_unwatch_fd(ch->wpid);
 	ch->wpid = NULL;
 	close(fd);

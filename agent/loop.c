@@ -12,7 +12,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -42,7 +41,6 @@ static int listen_paused;
 static struct watch listen_watch, pool_watch;
 
 static void conn_close(struct conn *c);
-static void conn_process(struct conn *c);
 
 static void
 ep_mod(int fd, uint32_t events, struct watch *w, int op)
@@ -133,44 +131,17 @@ conn_flush(struct conn *c)
 	return 0;
 }
 
+/* After input was handled: send what can be sent, close if asked. */
 void
-conn_reply(struct conn *c, const struct sshbuf *msg)
+loop_conn_update(struct conn *c)
 {
 	if (c->dead)
 		return;
-	if (sshbuf_put_u32(c->out, (uint32_t)sshbuf_len(msg)) != 0 ||
-	    sshbuf_putb(c->out, msg) != 0) {
-		error("reply: out of memory; closing connection");
-		c->close_after = 1;
-	}
-}
-
-void
-conn_reply_status(struct conn *c, int success)
-{
-	static const uint8_t ok[5] = { 0, 0, 0, 1, SSH_AGENT_SUCCESS };
-	static const uint8_t fail[5] = { 0, 0, 0, 1, SSH_AGENT_FAILURE };
-
-	if (c->dead)
+	if (conn_flush(c) != 0 || (c->close_after && sshbuf_len(c->out) == 0)) {
+		conn_close(c);
 		return;
-	if (sshbuf_put(c->out, success ? ok : fail, 5) != 0)
-		c->close_after = 1;
-}
-
-static void
-conn_free(struct conn *c)
-{
-	size_t i;
-
-	proto_conn_free(c);
-	for (i = 0; i < c->nbinds; i++) {
-		key_free(c->binds[i].hostkey);
-		free(c->binds[i].sid);
 	}
-	sshbuf_free(c->in);
-	sshbuf_free(c->out);
-	free(c->loop_private);
-	free(c);
+	conn_update_events(c);
 }
 
 /* Unlinks and closes; the memory waits for a request in flight. */
@@ -198,57 +169,6 @@ conn_close(struct conn *c)
 		proto_conn_cancel(c);	/* the job ends later and frees c */
 	else
 		conn_free(c);
-}
-
-void
-conn_done(struct conn *c)
-{
-	c->busy = 0;
-	c->wake_ms = 0;
-	if (c->dead) {
-		conn_free(c);
-		return;
-	}
-	conn_process(c);
-}
-
-/* Handles every complete frame in c->in, stopping at one that goes async. */
-static void
-conn_process(struct conn *c)
-{
-	struct sshbuf *msg = NULL;
-	uint32_t len;
-
-	while (!c->busy && !c->dead && !c->close_after &&
-	    sshbuf_len(c->out) < CONN_OUT_HIGH) {
-		if (sshbuf_peek_u32(c->in, &len) != 0)
-			break;
-		if (len > AGENT_MAX_LEN) {
-			debug("client sent a %u-byte frame; closing", len);
-			c->close_after = 1;
-			sshbuf_reset(c->out);
-			break;
-		}
-		if (sshbuf_len(c->in) < 4 + (size_t)len)
-			break;
-		if ((msg = sshbuf_from(sshbuf_ptr(c->in) + 4, len)) == NULL) {
-			c->close_after = 1;
-			break;
-		}
-		proto_dispatch(c, msg);
-		sshbuf_free(msg);
-		/* requests carry private keys and passwords: leave nothing */
-		sodium_memzero(sshbuf_mutable_ptr(c->in), 4 + (size_t)len);
-		if (sshbuf_consume(c->in, 4 + (size_t)len) != 0)
-			c->close_after = 1;
-	}
-	if (c->dead)
-		return;
-	if (conn_flush(c) != 0 || (c->close_after && sshbuf_len(c->out) == 0)) {
-		conn_close(c);
-		return;
-	}
-	conn_update_events(c);
 }
 
 static void
@@ -287,7 +207,8 @@ conn_read(struct conn *c)
 		if (n < READ_CHUNK)
 			break;
 	}
-	conn_process(c);
+	conn_input(c);
+	loop_conn_update(c);
 }
 
 static void
@@ -325,23 +246,13 @@ handle_accept(int lfd)
 			close(fd);
 			continue;
 		}
-		if ((c = calloc(1, sizeof(*c))) == NULL ||
-		    (w = calloc(1, sizeof(*w))) == NULL ||
-		    (c->in = sshbuf_new()) == NULL ||
-		    (c->out = sshbuf_new()) == NULL) {
+		if ((c = conn_new(fd, cred.uid, cred.pid)) == NULL ||
+		    (w = calloc(1, sizeof(*w))) == NULL) {
 			error("accept: out of memory");
 			close(fd);
-			if (c != NULL) {
-				sshbuf_free(c->in);
-				sshbuf_free(c->out);
-			}
-			free(c);
-			free(w);
+			conn_free(c);
 			return;
 		}
-		c->fd = fd;
-		c->uid = cred.uid;
-		c->pid = cred.pid;
 		w->kind = W_CONN;
 		w->fd = fd;
 		w->conn = c;
@@ -373,21 +284,15 @@ check_wakeups(uint64_t now)
 		if (c->wake_ms == 0)
 			continue;
 		if (now >= c->wake_ms) {
+			void (*cb)(struct conn *) = c->wake_cb;
+
 			c->wake_ms = 0;
-			if (c->wake_cb != NULL)
-				c->wake_cb(c);
+			c->wake_cb = NULL;
+			if (cb != NULL)
+				cb(c);
 		} else
 			loop_wake_at(c->wake_ms);
 	}
-}
-
-static void
-reap_children(void)
-{
-	int status;
-
-	while (waitpid(-1, &status, WNOHANG) > 0)
-		;
 }
 
 int
@@ -416,7 +321,6 @@ loop_run(int listen_fd, pid_t parent_pid)
 	sigaddset(&nsigset, SIGHUP);
 	sigaddset(&nsigset, SIGINT);
 	sigaddset(&nsigset, SIGUSR1);
-	sigaddset(&nsigset, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &nsigset, &osigset);
 	if (parent_pid != 0)
 		next_parent_check = monotime_ms() + PARENT_CHECK_MS;
@@ -429,10 +333,6 @@ loop_run(int listen_fd, pid_t parent_pid)
 			logit("SIGUSR1: removing all keys");
 			keystore_remove_all();
 			proto_on_remove_all();
-		}
-		if (received_sigchld) {
-			received_sigchld = 0;
-			reap_children();
 		}
 		now = monotime_ms();
 		check_wakeups(now);
@@ -493,8 +393,10 @@ loop_run(int listen_fd, pid_t parent_pid)
 				}
 				if ((ev[i].events & EPOLLIN) && !w->conn->busy)
 					conn_read(w->conn);
-				else if (!w->conn->dead && !w->conn->busy)
-					conn_process(w->conn);	/* output drained */
+				else if (!w->conn->dead && !w->conn->busy) {
+					conn_input(w->conn);	/* output drained */
+					loop_conn_update(w->conn);
+				}
 				break;
 			}
 		}

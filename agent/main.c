@@ -34,7 +34,6 @@ struct agent_options opts = {
 };
 
 volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1;
-volatile sig_atomic_t received_sigchld;
 
 static char socket_name[PATH_MAX];
 static char socket_dir[PATH_MAX];
@@ -141,9 +140,6 @@ sig_handler(int sig)
 		break;
 	case SIGUSR1:
 		received_sigusr1 = 1;
-		break;
-	case SIGCHLD:
-		received_sigchld = 1;
 		break;
 	}
 }
@@ -519,7 +515,6 @@ main(int argc, char **argv)
 	set_signal(SIGTERM, sig_handler);
 	set_signal(SIGHUP, sig_handler);
 	set_signal(SIGUSR1, sig_handler);
-	set_signal(SIGCHLD, sig_handler);
 	set_signal(SIGINT, opts.foreground ? sig_handler : SIG_IGN);
 
 	/* workers inherit a mask that blocks the loop's signals */
@@ -531,7 +526,6 @@ main(int argc, char **argv)
 		sigaddset(&set, SIGHUP);
 		sigaddset(&set, SIGINT);
 		sigaddset(&set, SIGUSR1);
-		sigaddset(&set, SIGCHLD);
 		sigprocmask(SIG_BLOCK, &set, &old);
 		keystore_init();
 		nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);

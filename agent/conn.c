@@ -1,0 +1,119 @@
+/*
+ * A client connection without its socket: the input is cut into frames
+ * (capped at AGENT_MAX_LEN before anything is buffered beyond it), each
+ * frame goes to proto_dispatch(), replies are queued in c->out.  The loop
+ * (loop.c) moves the bytes; the fuzz harness drives this file directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "agent.h"
+
+struct conn *
+conn_new(int fd, uid_t uid, pid_t pid)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->in = sshbuf_new()) == NULL || (c->out = sshbuf_new()) == NULL) {
+		sshbuf_free(c->in);
+		free(c);
+		return NULL;
+	}
+	c->fd = fd;
+	c->uid = uid;
+	c->pid = pid;
+	return c;
+}
+
+void
+conn_free(struct conn *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	proto_conn_free(c);
+	for (i = 0; i < c->nbinds; i++) {
+		key_free(c->binds[i].hostkey);
+		free(c->binds[i].sid);
+	}
+	free(c->dest_desc);
+	sshbuf_free(c->in);
+	sshbuf_free(c->out);
+	free(c->loop_private);
+	free(c);
+}
+
+void
+conn_reply(struct conn *c, const struct sshbuf *msg)
+{
+	if (c->dead)
+		return;
+	if (sshbuf_put_u32(c->out, (uint32_t)sshbuf_len(msg)) != 0 ||
+	    sshbuf_putb(c->out, msg) != 0) {
+		error("reply: out of memory; closing connection");
+		c->close_after = 1;
+	}
+}
+
+void
+conn_reply_status(struct conn *c, int success)
+{
+	static const uint8_t ok[5] = { 0, 0, 0, 1, SSH_AGENT_SUCCESS };
+	static const uint8_t fail[5] = { 0, 0, 0, 1, SSH_AGENT_FAILURE };
+
+	if (c->dead)
+		return;
+	if (sshbuf_put(c->out, success ? ok : fail, 5) != 0)
+		c->close_after = 1;
+}
+
+/* Handles every complete frame in c->in, stopping at one that goes async. */
+void
+conn_input(struct conn *c)
+{
+	struct sshbuf *msg = NULL;
+	uint32_t len;
+
+	while (!c->busy && !c->dead && !c->close_after &&
+	    sshbuf_len(c->out) < CONN_OUT_HIGH) {
+		if (sshbuf_peek_u32(c->in, &len) != 0)
+			break;
+		if (len > AGENT_MAX_LEN) {
+			debug("client sent a %u-byte frame; closing", len);
+			c->close_after = 1;
+			sshbuf_reset(c->out);
+			break;
+		}
+		if (sshbuf_len(c->in) < 4 + (size_t)len)
+			break;
+		if ((msg = sshbuf_from(sshbuf_ptr(c->in) + 4, len)) == NULL) {
+			c->close_after = 1;
+			break;
+		}
+		proto_dispatch(c, msg);
+		sshbuf_free(msg);
+		/* requests carry private keys and passwords: leave nothing */
+		sodium_memzero(sshbuf_mutable_ptr(c->in), 4 + (size_t)len);
+		if (sshbuf_consume(c->in, 4 + (size_t)len) != 0)
+			c->close_after = 1;
+	}
+}
+
+void
+conn_done(struct conn *c)
+{
+	c->busy = 0;
+	c->wake_ms = 0;
+	c->wake_cb = NULL;
+	if (c->dead) {
+		conn_free(c);
+		return;
+	}
+	conn_input(c);
+	loop_conn_update(c);
+}
