@@ -53,6 +53,19 @@ UNIT := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 # Small programs the end-to-end tests drive (raw protocol client, memory scan).
 HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c))
 
+# libFuzzer harnesses (clang): tests/fuzz/fuzz-NAME.c, seeds in
+# tests/fuzz/corpus/NAME.  Each compiles its sources in one go with the
+# fuzzer and sanitizers, apart from the normal objects.
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Ilib -Iagent \
+	-Wno-unused-command-line-argument \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+FUZZERS := $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_AGENT_SRC := $(filter-out agent/main.c agent/loop.c agent/pool.c,$(AGENT_SRC))
+FUZZ_SOFTTOKEN_SRC := $(filter-out tests/softtoken/main.c,$(SOFTTOKEN_SRC))
+FUZZ_TIME ?= 60
+
 BIN := $(AGENT) $(TOOLS) $(SOFTTOKEN)
 
 all: $(BIN)
@@ -78,6 +91,29 @@ tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
 tests/helpers/%: tests/helpers/%.o
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^
 
+tests/fuzz/fuzz-agent: tests/fuzz/fuzz-agent.c $(FUZZ_AGENT_SRC) $(LIB_SRC)
+	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+
+tests/fuzz/fuzz-softtoken: tests/fuzz/fuzz-softtoken.c $(FUZZ_SOFTTOKEN_SRC)
+	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -Itests/softtoken -o $@ $^ $(LDLIBS)
+
+# the rest fuzz lib/ alone
+tests/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC)
+	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+
+fuzzers: $(FUZZERS)
+
+# Each harness for FUZZ_TIME seconds on a copy of its seeds; crashes are
+# left in tests/fuzz/crash-NAME-* (add them to the corpus as regressions).
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		n=$${f##*/fuzz-}; w=$$(mktemp -d); \
+		cp -r tests/fuzz/corpus/$$n/. $$w/ 2>/dev/null; \
+		echo "fuzz $$n for $(FUZZ_TIME) s"; \
+		$$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=tests/fuzz/crash-$$n- \
+			-print_final_stats=1 $$w || exit 1; rm -rf $$w; \
+	done
+
 deps:
 	@./scripts/deps build
 
@@ -94,7 +130,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@$(MAKE) --no-print-directory test
 
-all-tests: all $(UNIT) $(HELPERS)
+all-tests: all $(UNIT) $(HELPERS) $(FUZZERS)
 
 test:
 	$(PROVE) $(PROVEFLAGS) $(TESTS)
@@ -113,9 +149,9 @@ uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(BINDIR)"/,$(notdir $(AGENT) $(TOOLS)))
 
 clean:
-	rm -f $(BIN) $(UNIT) $(HELPERS) $(LIB) */*.o */*/*.o */*.d */*/*.d
+	rm -f $(BIN) $(UNIT) $(HELPERS) $(FUZZERS) $(LIB) */*.o */*/*.o */*.d */*/*.d
 
-.PHONY: all deps deps-check check all-tests test run install uninstall clean
+.PHONY: all deps deps-check check all-tests test run install uninstall clean fuzz fuzzers
 .SECONDARY:
 
 -include $(wildcard */*.d */*/*.d)

@@ -68,6 +68,7 @@ void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void debug2(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int log_level(void);
+#define LOG_LEVEL_QUIET	-1	/* nothing at all (fuzzing) */
 #define LOG_LEVEL_INFO	0
 #define LOG_LEVEL_DEBUG	1
 #define LOG_LEVEL_DEBUG2 2
@@ -185,6 +186,8 @@ int keystore_lock_prepare(const char *pw, size_t pwlen, uint8_t salt[16],
     uint8_t derived[64]);
 int keystore_lock_apply(const uint8_t salt[16], const uint8_t derived[64]) SKA_WUR;
 void keystore_unlock_salt(uint8_t salt[16]);
+/* The fuzz harness makes the lock KDF cheap; nothing else should. */
+void keystore_set_kdf_limits(unsigned long long ops, size_t mem);
 int keystore_unlock_apply(const uint8_t derived[64]) SKA_WUR;
 void keystore_wipe(void);
 /* The cached REQUEST_IDENTITIES body (n, blob, comment...) for unrestricted views. */

@@ -16,8 +16,8 @@
 #include "agent.h"
 #include "secmem.h"
 
-#define LOCK_OPSLIMIT	crypto_pwhash_OPSLIMIT_INTERACTIVE
-#define LOCK_MEMLIMIT	crypto_pwhash_MEMLIMIT_INTERACTIVE
+static unsigned long long lock_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+static size_t lock_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 #define SEAL_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define SEAL_TAG	crypto_aead_xchacha20poly1305_ietf_ABYTES
 
@@ -347,10 +347,17 @@ int
 keystore_lock_prepare(const char *pw, size_t pwlen, uint8_t salt[16],
     uint8_t derived[64])
 {
-	if (crypto_pwhash(derived, 64, pw, pwlen, salt, LOCK_OPSLIMIT,
-	    LOCK_MEMLIMIT, crypto_pwhash_ALG_ARGON2ID13) != 0)
+	if (crypto_pwhash(derived, 64, pw, pwlen, salt, lock_opslimit,
+	    lock_memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
 		return SKA_ERR_ALLOC_FAIL;
 	return 0;
+}
+
+void
+keystore_set_kdf_limits(unsigned long long ops, size_t mem)
+{
+	lock_opslimit = ops;
+	lock_memlimit = mem;
 }
 
 void

@@ -35,6 +35,8 @@ vlog(int prio, const char *fmt, va_list ap)
 	char msg[1024];
 	int saved = errno;
 
+	if (log_lvl == LOG_LEVEL_QUIET)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_stderr)
 		fprintf(stderr, "%s\r\n", msg);

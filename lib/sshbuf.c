@@ -171,8 +171,8 @@ sshbuf_reserve(struct sshbuf *b, size_t len, uint8_t **dpp)
 		b->cd = nd;
 		b->alloc = nalloc;
 	}
-	if (dpp != NULL)
-		*dpp = b->d + b->size;
+	if (dpp != NULL)	/* len 0 on an empty buffer: nothing to point at */
+		*dpp = b->d == NULL ? NULL : b->d + b->size;
 	b->size += len;
 	return 0;
 }

@@ -4,10 +4,7 @@
  * touch is given, else cancelled); clear = the rest as 64-byte CTAPHID
  * reports to hid_input() from two connections, the clock advancing.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Itests/softtoken \
- *     $(pkg-config --cflags libcbor) tests/fuzz/fuzz-softtoken.c \
- *     $(ls tests/softtoken/*.c | grep -v main.c) -o tests/fuzz/fuzz-softtoken \
- *     $(pkg-config --libs libsodium libcbor libcrypto)
+ * Built by the Makefile (make fuzzers); run with make fuzz.
  *
  * Seeds: real libfido2 requests are what test-softtoken sends.
  */

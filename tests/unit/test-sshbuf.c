@@ -190,6 +190,21 @@ test_base64(void)
 	sshbuf_free(d);
 }
 
+/* Found by fuzz-agent: a zero-length append to a buffer never written. */
+static void
+test_empty_append(void)
+{
+	struct sshbuf *b = sshbuf_new();
+	static uint8_t x;
+	uint8_t *p = &x;
+
+	ok(sshbuf_put(b, "", 0) == 0 && sshbuf_len(b) == 0,
+	    "zero-length put on a fresh buffer");
+	ok(sshbuf_reserve(b, 0, &p) == 0 && p == NULL,
+	    "zero-length reserve on a fresh buffer points nowhere");
+	sshbuf_free(b);
+}
+
 int
 main(void)
 {
@@ -200,5 +215,6 @@ main(void)
 	test_limits();
 	test_random();
 	test_base64();
+	test_empty_append();
 	return tap_done();
 }
