@@ -186,7 +186,8 @@ process_sign_request(struct conn *c, struct sshbuf *msg)
 		debug("sign request for a key we do not hold");
 		goto fail;
 	}
-	fp = key_fingerprint(id->key, opts.fp_hash);
+	if (log_level() >= LOG_LEVEL_DEBUG)	/* not on the hot path otherwise */
+		fp = key_fingerprint(id->key, opts.fp_hash);
 	if (proto_sign_permitted(c, id, data, dlen) != 0)
 		goto fail;
 	if (key_is_sk(id->key)) {
@@ -204,8 +205,9 @@ process_sign_request(struct conn *c, struct sshbuf *msg)
 	s->id = id;
 	identity_ref(id);
 	s->job.conn = c;
-	debug("sign with %s %s (%s)", key_type_short(id->key), fp ? fp : "?",
-	    id->comment);
+	if (fp != NULL)
+		debug("sign with %s %s (%s)", key_type_short(id->key), fp,
+		    id->comment);
 	c->busy = 1;
 	c->req = s;
 	if (id->confirm || proto_confirm_required(c)) {
