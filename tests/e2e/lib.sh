@@ -15,6 +15,9 @@ SSHD=${SSHD:-/usr/sbin/sshd}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/skagent-e2e.XXXXXX")
 chmod 700 "$T"
+# The programs' chatter goes to a file (kept with KEEP_T=1 when a test
+# fails); TAP goes to stdout.  VERBOSE=1 keeps stderr on the terminal.
+[ -n "${VERBOSE:-}" ] || exec 2>>"$T/stderr.log"
 export HOME_ORIG=${HOME:-/}
 # Nothing from the user's own setup leaks in.
 unset SSH_AGENT_PID DISPLAY WAYLAND_DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE
