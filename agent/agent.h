@@ -200,8 +200,11 @@ struct job {
 	struct conn *conn;
 	struct job *next;
 };
-int pool_init(int nthreads);
-void pool_submit(struct job *j);
+#define POOL_CPU	0	/* signatures, KDF: as many threads as cores */
+#define POOL_TOKEN	1	/* security-key operations: they wait */
+int pool_init(int ncpu, int ntoken);
+void pool_submit(struct job *j);	/* POOL_CPU */
+void pool_submit_to(int pool, struct job *j);
 /* The fd the loop polls; pool_complete() runs the done() callbacks. */
 int pool_fd(void);
 void pool_complete(void);

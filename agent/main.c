@@ -27,6 +27,7 @@
 #define SKAGENT_VERSION "0.1"
 #endif
 #define LISTEN_BACKLOG	128
+#define POOL_TOKEN_THREADS 8	/* tokens (and their waits) in parallel */
 
 struct agent_options opts = {
 	.fp_hash = KEY_FP_SHA256,
@@ -529,7 +530,7 @@ main(int argc, char **argv)
 		sigprocmask(SIG_BLOCK, &set, &old);
 		keystore_init();
 		nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-		if (pool_init(nthreads < 2 ? 2 : nthreads) != 0) {
+		if (pool_init(nthreads < 2 ? 2 : nthreads, POOL_TOKEN_THREADS) != 0) {
 			error("cannot start worker threads");
 			cleanup_socket();
 			return 1;

@@ -28,10 +28,19 @@ static struct job *jobs, *jobs_tail;
 static struct conn *conns[NCONN];
 
 /* The pool, synchronous. */
-int pool_init(int n) { (void)n; return 0; }
+int pool_init(int n, int m) { (void)n; (void)m; return 0; }
 int pool_fd(void) { return -1; }
 void pool_complete(void) {}
 void pool_shutdown(void) {}
+
+void pool_submit(struct job *j);
+
+void
+pool_submit_to(int which, struct job *j)
+{
+	(void)which;
+	pool_submit(j);
+}
 
 void
 pool_submit(struct job *j)
