@@ -3,9 +3,16 @@
  * 64-byte CTAPHID report per datagram in each direction, no report id.
  * libfido2 custom I/O writes 65 bytes (report id 0, then the frame) and
  * reads exactly 64; ms is what is left of the call's budget, -1 blocks.
+ *
+ * Writes come from two threads: the operation's, and the cancel
+ * watchdog's (fido_dev_cancel).  A CANCEL frame that lands between the
+ * frames of one message makes the token drop the half-received message
+ * without an answer, so a message's frames go out together: other
+ * writers wait until its last continuation frame is sent.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +25,15 @@
 
 #define REPORT_LEN	64
 #define WRITE_MS	1000	/* a full socket buffer: the token is stuck */
+#define INIT_DATA	57	/* payload bytes in an initialisation frame */
+#define CONT_DATA	59	/* in a continuation frame */
 
 struct unix_dev {
 	int fd;
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	int left;		/* continuation frames of the message being sent */
+	pthread_t writer;	/* who sends it */
 };
 
 static int64_t
@@ -79,6 +92,8 @@ unix_open(const char *path)
 		return NULL;
 	}
 	u->fd = fd;
+	pthread_mutex_init(&u->mtx, NULL);
+	pthread_cond_init(&u->cond, NULL);
 	return u;
 }
 
@@ -90,6 +105,8 @@ unix_close(void *h)
 	if (u == NULL)
 		return;
 	close(u->fd);
+	pthread_cond_destroy(&u->cond);
+	pthread_mutex_destroy(&u->mtx);
 	free(u);
 }
 
@@ -114,23 +131,55 @@ unix_read(void *h, unsigned char *buf, size_t len, int ms)
 	return (int)n;
 }
 
+/* u->mtx held: waits (bounded) while another thread sends a message. */
+static void
+wait_turn(struct unix_dev *u)
+{
+	struct timespec ts;
+
+	if (u->left == 0 || pthread_equal(u->writer, pthread_self()))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += WRITE_MS / 1000;
+	while (u->left > 0 &&
+	    pthread_cond_timedwait(&u->cond, &u->mtx, &ts) == 0)
+		;
+	u->left = 0;	/* its writer gave up half-way: go ahead */
+}
+
 static int
 unix_write(void *h, const unsigned char *buf, size_t len)
 {
 	struct unix_dev *u = h;
-	ssize_t n;
+	const unsigned char *f = buf + 1;
+	size_t bcnt;
+	ssize_t n = -1;
 
 	if (len != REPORT_LEN + 1)
 		return -1;
+	pthread_mutex_lock(&u->mtx);
+	wait_turn(u);
+	if ((f[4] & 0x80) != 0) {
+		bcnt = (size_t)f[5] << 8 | f[6];
+		u->left = bcnt <= INIT_DATA ? 0 :
+		    (int)((bcnt - INIT_DATA + CONT_DATA - 1) / CONT_DATA);
+		u->writer = pthread_self();
+	} else if (u->left > 0)
+		u->left--;
 	for (;;) {
 		if (wait_fd(u->fd, POLLOUT, WRITE_MS) != 1)
-			return -1;
-		if ((n = send(u->fd, buf + 1, REPORT_LEN,
+			break;
+		if ((n = send(u->fd, f, REPORT_LEN,
 		    MSG_NOSIGNAL | MSG_DONTWAIT)) == -1 &&
 		    (errno == EINTR || errno == EAGAIN))
 			continue;
 		break;
 	}
+	if (n != REPORT_LEN)
+		u->left = 0;
+	if (u->left == 0)
+		pthread_cond_broadcast(&u->cond);
+	pthread_mutex_unlock(&u->mtx);
 	return n == REPORT_LEN ? (int)len : -1;
 }
 
