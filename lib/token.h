@@ -19,6 +19,11 @@
  * SKA_ERR_CANCELLED within about 100 ms (the token is sent CTAPHID_CANCEL,
  * repeated every 100 ms until the operation lets go of it).  An operation
  * that has already completed when the cancel arrives returns its result.
+ * The unix: transport never lets a CANCEL split a request's frames; on
+ * hidraw libfido2 writes the frames and cannot be told to wait, so a
+ * cancel landing in the millisecond a request is being written may be
+ * dropped by the token with the request: the operation then ends at its
+ * own time budget, still with SKA_ERR_CANCELLED.
  *
  * Devices.  The context keeps a registry: configured specs
  * (token_ctx_add_device) and hidraw devices found by fido_dev_info_manifest
