@@ -80,6 +80,8 @@ void token_release(struct token_op *op, struct token_entry *e);
 int token_call_begin(struct token_op *op, struct token_entry *e,
     int budget_ms, int touch) SKA_WUR;
 int token_call_end(struct token_op *op, struct token_entry *e, int fido_r);
+/* Is a PIN set, as the token says now (not as at open time)? */
+int token_pin_set(struct token_op *op, struct token_entry *e);
 /* After a PIN error: fill req->pin_retries. */
 void token_pin_error(struct token_op *op, struct token_entry *e, int r);
 int token_cred_fill_pubkey(struct token_cred *tc, const fido_cred_t *c) SKA_WUR;

@@ -18,7 +18,7 @@ need_pin(struct token_op *op, struct token_entry *e)
 {
 	if (op->req->pin != NULL)
 		return 0;
-	return fido_dev_has_pin(e->dev) ? SKA_ERR_PIN_REQUIRED :
+	return token_pin_set(op, e) ? SKA_ERR_PIN_REQUIRED :
 	    SKA_ERR_PIN_NOT_SET;
 }
 

@@ -1365,6 +1365,36 @@ token_enroll(struct token_ctx *ctx, struct token_req *req, int alg,
 
 /* ------------------------------------------------------------- status */
 
+/* "clientPin" from the token now (libfido2's flag dates from the open). */
+static int
+options_pin_set(const fido_cbor_info_t *ci, int dflt)
+{
+	char **name = fido_cbor_info_options_name_ptr(ci);
+	const bool *val = fido_cbor_info_options_value_ptr(ci);
+	size_t i, n = fido_cbor_info_options_len(ci);
+
+	for (i = 0; name != NULL && val != NULL && i < n; i++)
+		if (strcmp(name[i], "clientPin") == 0)
+			return val[i];
+	return dflt;
+}
+
+int
+token_pin_set(struct token_op *op, struct token_entry *e)
+{
+	fido_cbor_info_t *ci;
+	int set = fido_dev_has_pin(e->dev);
+
+	(void)op;
+	if (!fido_dev_is_fido2(e->dev) || (ci = fido_cbor_info_new()) == NULL)
+		return set;
+	fido_dev_set_timeout(e->dev, TOKEN_OP_MS);
+	if (fido_dev_get_cbor_info(e->dev, ci) == FIDO_OK)
+		set = options_pin_set(ci, set);
+	fido_cbor_info_free(&ci);
+	return set;
+}
+
 int
 token_pin_retries(struct token_ctx *ctx, struct token_req *req,
     int *retriesp)
@@ -1381,7 +1411,7 @@ token_pin_retries(struct token_ctx *ctx, struct token_req *req,
 		e = NULL;
 		goto out;
 	}
-	if (!fido_dev_has_pin(e->dev)) {
+	if (!token_pin_set(&op, e)) {
 		r = SKA_ERR_PIN_NOT_SET;
 		goto out;
 	}
@@ -1417,6 +1447,7 @@ info_fill(struct token_op *op, struct token_entry *e, struct token_info *ti)
 		return;
 	fido_dev_set_timeout(e->dev, TOKEN_OP_MS);
 	if ((fr = fido_dev_get_cbor_info(e->dev, ci)) == FIDO_OK) {
+		ti->pin_set = options_pin_set(ci, ti->pin_set);
 		if ((g = fido_cbor_info_aaguid_ptr(ci)) != NULL &&
 		    fido_cbor_info_aaguid_len(ci) == sizeof(ti->aaguid))
 			memcpy(ti->aaguid, g, sizeof(ti->aaguid));

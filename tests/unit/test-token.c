@@ -740,9 +740,10 @@ test_resident(void)
 	struct sk_resident_key *rks = NULL;
 	struct token_cred *tc = NULL;
 	struct key *ka = NULL, *kw = NULL, *match;
-	size_t n = 0, i, found = 0;
+	size_t n = 0, found = 0;
 	const uint8_t *kh;
 	size_t khlen;
+	int i;
 	char *pin = secmem_strdup("2468");
 	uint8_t alice[32] = "alice";
 	const char *pinargs[] = { "--pin", "2468", NULL };
@@ -767,7 +768,7 @@ test_resident(void)
 	req.pin = pin;
 	is_int(sk_load_resident_keys(ctx, &req, &rks, &n), 0, "load with PIN");
 	is_int(n, 2, "two keys: only the ssh: relying parties");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < (int)n; i++) {
 		match = key_equal_public(rks[i].key, ka) ? ka :
 		    key_equal_public(rks[i].key, kw) ? kw : NULL;
 		if (match == ka && rks[i].user_id_len == 32 &&
@@ -824,6 +825,11 @@ test_resident(void)
 	memset(&req, 0, sizeof(req));
 	is_int(token_load_resident(ctx, &req, &tc, &n), SKA_ERR_PIN_NOT_SET,
 	    "load without PIN on a token without PIN: PIN_NOT_SET");
+	is_int(raw_set_pin(&e, "2468", NULL), FIDO_OK,
+	    "another program sets a PIN (our connection stays open)");
+	is_int(token_load_resident(ctx, &req, &tc, &n), SKA_ERR_PIN_REQUIRED,
+	    "now: PIN_REQUIRED (the token asked, not a flag from the open)");
+	ok(token_pin_retries(ctx, NULL, &i) == 0 && i == 8, "8 tries");
 	token_ctx_free(ctx);
 	tok_stop(&e);
 	key_free(ka);
