@@ -32,7 +32,7 @@ struct unix_dev {
 	int fd;
 	pthread_mutex_t mtx;
 	pthread_cond_t cond;
-	int left;		/* continuation frames of the message being sent */
+	int left;		/* continuation frames still to send */
 	pthread_t writer;	/* who sends it */
 };
 
