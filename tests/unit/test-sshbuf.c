@@ -119,6 +119,7 @@ test_limits(void)
 	is_int(sshbuf_get_string(v, NULL, NULL), SKA_ERR_MESSAGE_INCOMPLETE,
 	    "truncated string refused");
 	is_int(sshbuf_len(v), sizeof(shortstr), "and not consumed");
+	sshbuf_free(v);
 	/* every prefix of a valid message fails cleanly */
 	b = sshbuf_new();
 	ok(sshbuf_put_cstring(b, "ssh-ed25519") == 0 &&
