@@ -88,8 +88,8 @@ $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
 tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/helpers/%: tests/helpers/%.o
-	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^
+tests/helpers/%: tests/helpers/%.o $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/fuzz/fuzz-agent: tests/fuzz/fuzz-agent.c $(FUZZ_AGENT_SRC) $(LIB_SRC)
 	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)

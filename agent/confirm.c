@@ -10,27 +10,8 @@
 #include <strings.h>
 #include <sys/wait.h>
 
+#include "notify.h"
 #include "proto.h"
-
-#define ASKPASS_DEFAULT	"/usr/bin/ssh-askpass"
-
-static int
-askpass_allowed(void)
-{
-	const char *s;
-	int allow = 0;
-
-	if (((s = getenv("DISPLAY")) != NULL && *s != '\0') ||
-	    ((s = getenv("WAYLAND_DISPLAY")) != NULL && *s != '\0'))
-		allow = 1;
-	if ((s = getenv("SSH_ASKPASS_REQUIRE")) != NULL) {
-		if (strcasecmp(s, "force") == 0)
-			allow = 1;
-		else if (strcasecmp(s, "never") == 0)
-			allow = 0;
-	}
-	return allow;
-}
 
 int
 proto_confirm_required(struct conn *c)
@@ -73,8 +54,7 @@ proto_confirm_start(const char *prompt, child_done_fn *cb, void *arg)
 		    "(or SSH_ASKPASS_REQUIRE=force)");
 		return NULL;
 	}
-	if ((askpass = getenv("SSH_ASKPASS")) == NULL || *askpass == '\0')
-		askpass = ASKPASS_DEFAULT;
+	askpass = askpass_program();
 	argv[0] = askpass;
 	argv[1] = prompt;
 	argv[2] = NULL;

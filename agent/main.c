@@ -21,13 +21,17 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "proto.h"
 #include "secmem.h"
+#include "token.h"
 
 #ifndef SKAGENT_VERSION
 #define SKAGENT_VERSION "0.1"
 #endif
 #define LISTEN_BACKLOG	128
 #define POOL_TOKEN_THREADS 8	/* tokens (and their waits) in parallel */
+#define OPT_TOKEN	1000
+#define MAX_TOKENS	16
 
 struct agent_options opts = {
 	.fp_hash = KEY_FP_SHA256,
@@ -45,7 +49,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: skagent [-c | -s] [-Dd] [-a bind_address] [-E fingerprint_hash]\n"
-"               [-O option] [-P allowed_providers] [-t life]\n"
+"               [-O option] [-P allowed_providers] [-t life] [--token spec]\n"
 "       skagent [-a bind_address] [-E fingerprint_hash] [-O option]\n"
 "               [-P allowed_providers] [-t life] command [arg ...]\n"
 "       skagent [-c | -s] -k\n"
@@ -62,6 +66,8 @@ usage(FILE *f)
 "                   websafe-allow=PATTERNS, confirm-forwarded\n"
 "  -P providers     allowed security-key provider paths (patterns)\n"
 "  -t life          default lifetime of added keys (e.g. 3600, 1h30m)\n"
+"  --token SPEC     also use this security key: unix:PATH (a software\n"
+"                   token) or a hidraw device path; repeatable\n"
 "  -V               print the version and exit\n"
 "  -h, --help       print this help and exit\n");
 }
@@ -294,6 +300,13 @@ devnull_stdio(void)
 	return 0;
 }
 
+static void
+token_log(void *arg, const char *msg)
+{
+	(void)arg;
+	debug2("token: %s", msg);
+}
+
 static int
 set_option(const char *o)
 {
@@ -318,6 +331,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "token", required_argument, NULL, OPT_TOKEN },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c_flag = 0, s_flag = 0, k_flag = 0, d_flag = 0, D_flag = 0;
@@ -326,7 +340,8 @@ main(int argc, char **argv)
 	long life;
 	pid_t pid, parent_pid = 0;
 	size_t len;
-	int ch, fd, nthreads, status = 0;
+	const char *token_specs[MAX_TOKENS];
+	int ch, fd, nthreads, status = 0, ntokens = 0, i;
 
 	harden();
 	while ((ch = getopt_long(argc, argv, "+cDdksE:a:O:P:t:Vh", longopts,
@@ -396,6 +411,19 @@ main(int argc, char **argv)
 				return 1;
 			}
 			opts.default_life = (unsigned int)life;
+			break;
+		case OPT_TOKEN:
+			if (ntokens == MAX_TOKENS) {
+				fprintf(stderr, "skagent: at most %d --token\n",
+				    MAX_TOKENS);
+				return 1;
+			}
+			if (strncmp(optarg, "unix:", 5) != 0 && *optarg != '/') {
+				fprintf(stderr, "skagent: --token %s: expected "
+				    "unix:PATH or a device path\n", optarg);
+				return 1;
+			}
+			token_specs[ntokens++] = optarg;
 			break;
 		case 'V':
 			printf("skagent %s\n", SKAGENT_VERSION);
@@ -529,6 +557,15 @@ main(int argc, char **argv)
 		sigaddset(&set, SIGUSR1);
 		sigprocmask(SIG_BLOCK, &set, &old);
 		keystore_init();
+		if (token_ctx_new(&agent_tokens) != 0) {
+			error("cannot set up the security-key layer");
+			cleanup_socket();
+			return 1;
+		}
+		token_ctx_set_log(agent_tokens, token_log, NULL);
+		for (i = 0; i < ntokens; i++)
+			if (token_ctx_add_device(agent_tokens, token_specs[i]) != 0)
+				error("--token %s: ignored", token_specs[i]);
 		nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 		if (pool_init(nthreads < 2 ? 2 : nthreads, POOL_TOKEN_THREADS) != 0) {
 			error("cannot start worker threads");
@@ -547,6 +584,7 @@ main(int argc, char **argv)
 	cleanup_socket();
 	pool_shutdown();
 	keystore_wipe();
+	token_ctx_free(agent_tokens);
 	logit("exiting");
 	return status;
 }

@@ -525,6 +525,7 @@ proto_conn_cancel(struct conn *c)
 		conn_done(c);
 		return;
 	}
+	/* else a job on a worker: it ends on its own and frees c */
 	proto_sk_cancel(c);
 }
 

@@ -36,9 +36,11 @@ struct child *proto_confirm_start(const char *prompt, child_done_fn *cb,
 int proto_confirm_answer(int status, const char *out, size_t outlen);
 
 /* sk.c: signatures through security keys */
+struct token_ctx;
 void proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
     size_t dlen, uint32_t flags);
-void proto_sk_cancel(struct conn *c);
+int proto_sk_cancel(struct conn *c);
+extern struct token_ctx *agent_tokens;
 void proto_on_lock(void);
 
 #endif

@@ -16,7 +16,8 @@ main(int argc, char **argv)
 	char path[64], line[512], perms[8];
 	unsigned long start, end;
 	unsigned char needle[256], *buf;
-	size_t nlen, i, chunk;
+	size_t nlen, i, chunk, off, got;
+	ssize_t r;
 	unsigned int v;
 	FILE *maps;
 	int memfd, found = 0, readable = 0;
@@ -44,14 +45,21 @@ main(int argc, char **argv)
 		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
 		    perms[0] != 'r' || strstr(line, "[vvar]") != NULL)
 			continue;
-		chunk = end - start;
-		if ((buf = malloc(chunk)) == NULL)
+		/* in 1 MiB steps, overlapping by the needle; sanitizer shadow
+		 * maps are terabytes of nothing: skip what cannot be read */
+		chunk = 1 << 20;
+		if ((buf = malloc(chunk + nlen)) == NULL)
 			continue;
-		if (pread(memfd, buf, chunk, (off_t)start) == (ssize_t)chunk) {
-			readable++;
-			if (memmem(buf, chunk, needle, nlen) != NULL)
+		for (off = start, got = 0; off < end && !found; off += chunk) {
+			size_t want = end - off < chunk + nlen ? end - off : chunk + nlen;
+
+			if ((r = pread(memfd, buf, want, (off_t)off)) <= 0)
+				break;
+			got = 1;
+			if (memmem(buf, (size_t)r, needle, nlen) != NULL)
 				found = 1;
 		}
+		readable += got != 0;
 		free(buf);
 	}
 	fclose(maps);

@@ -1,0 +1,94 @@
+/*
+ * sk-enroll: makes a security-key key on a token through lib/sk.h and
+ * hands it to the agent on SSH_AUTH_SOCK as ssh-add does (ADD_ID_CONSTRAINED
+ * with sk-provider@openssh.com "internal"), printing the public line.  For
+ * tests of the agent's security-key path before agent-keygen writes files.
+ *
+ *   sk-enroll -d unix:PATH [-t ed25519-sk|ecdsa-sk] [-a ssh:APP] [-r] [-v]
+ *             [-n] [-c comment] [-x] > key.pub
+ *             [-p pin]
+ *   -r resident, -v verify-required, -n no-touch-required, -x do not add
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent-client.h"
+#include "key.h"
+#include "secmem.h"
+#include "sk.h"
+#include "sshbuf.h"
+
+int
+main(int argc, char **argv)
+{
+	const char *dev = NULL, *app = "ssh:", *comment = "sk test key";
+	enum key_type t = KEY_ED25519_SK;
+	struct token_ctx *ctx = NULL;
+	struct token_req req;
+	struct key *k = NULL;
+	struct sshbuf *msg = NULL, *reply = NULL;
+	uint8_t flags = KEY_SK_USER_PRESENCE_REQD;
+	char *line = NULL, *pin = NULL;
+	int ch, add = 1, r, fd;
+
+	if (secmem_init(0) != 0)
+		return 2;
+	while ((ch = getopt(argc, argv, "d:t:a:rvnc:xp:")) != -1) {
+		switch (ch) {
+		case 'd': dev = optarg; break;
+		case 't': t = strcmp(optarg, "ecdsa-sk") == 0 ? KEY_ECDSA_SK :
+		    KEY_ED25519_SK; break;
+		case 'a': app = optarg; break;
+		case 'r': flags |= KEY_SK_RESIDENT_KEY; break;
+		case 'v': flags |= KEY_SK_USER_VERIFICATION_REQD; break;
+		case 'n': flags &= ~KEY_SK_USER_PRESENCE_REQD; break;
+		case 'c': comment = optarg; break;
+		case 'x': add = 0; break;
+		case 'p': pin = secmem_strdup(optarg); break;
+		default: return 2;
+		}
+	}
+	if (dev == NULL || token_ctx_new(&ctx) != 0 ||
+	    token_ctx_add_device(ctx, dev) != 0)
+		return 2;
+	token_ctx_set_discovery(ctx, 0);
+	memset(&req, 0, sizeof(req));
+	req.device = dev;
+	req.pin = pin;
+	if ((r = sk_enroll_key(ctx, &req, t, app, NULL, flags, NULL, 0, &k,
+	    NULL)) != 0) {
+		fprintf(stderr, "sk-enroll: %s\n", ska_err(r));
+		return 1;
+	}
+	if (key_to_public_line(k, comment, &line) != 0)
+		return 1;
+	printf("%s\n", line);
+	if (add) {
+		if ((msg = sshbuf_new()) == NULL ||
+		    sshbuf_put_u8(msg, 25) != 0 ||
+		    key_private_serialize(k, msg) != 0 ||
+		    sshbuf_put_cstring(msg, comment) != 0 ||
+		    sshbuf_put_u8(msg, 255) != 0 ||
+		    sshbuf_put_cstring(msg, "sk-provider@openssh.com") != 0 ||
+		    sshbuf_put_cstring(msg, "internal") != 0)
+			return 1;
+		if ((r = agent_connect(NULL, &fd)) != 0 ||
+		    (r = agent_request(fd, msg, &reply)) != 0) {
+			fprintf(stderr, "sk-enroll: agent: %s\n", ska_err(r));
+			return 1;
+		}
+		if (sshbuf_len(reply) < 1 || sshbuf_ptr(reply)[0] != 6) {
+			fprintf(stderr, "sk-enroll: the agent refused the key\n");
+			return 1;
+		}
+		close(fd);
+	}
+	free(line);
+	sshbuf_free(msg);
+	sshbuf_free(reply);
+	key_free(k);
+	token_ctx_free(ctx);
+	return 0;
+}
