@@ -8,6 +8,8 @@
  *             [-n] [-c comment] [-x] > key.pub
  *             [-p pin]
  *   -r resident, -v verify-required, -n no-touch-required, -x do not add
+ *   -W the application need not start "ssh:" (a web-origin key, as only a
+ *      browser would make: for tests of the agent's websafe rule)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +33,12 @@ main(int argc, char **argv)
 	struct sshbuf *msg = NULL, *reply = NULL;
 	uint8_t flags = KEY_SK_USER_PRESENCE_REQD;
 	char *line = NULL, *pin = NULL;
-	int ch, add = 1, r, fd;
+	struct token_cred *cred = NULL;
+	int ch, add = 1, r, fd, web = 0;
 
 	if (secmem_init(0) != 0)
 		return 2;
-	while ((ch = getopt(argc, argv, "d:t:a:rvnc:xp:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:t:a:rvnc:xp:W")) != -1) {
 		switch (ch) {
 		case 'd': dev = optarg; break;
 		case 't': t = strcmp(optarg, "ecdsa-sk") == 0 ? KEY_ECDSA_SK :
@@ -46,6 +49,7 @@ main(int argc, char **argv)
 		case 'n': flags &= ~KEY_SK_USER_PRESENCE_REQD; break;
 		case 'c': comment = optarg; break;
 		case 'x': add = 0; break;
+		case 'W': web = 1; break;
 		case 'p': pin = secmem_strdup(optarg); break;
 		default: return 2;
 		}
@@ -57,8 +61,16 @@ main(int argc, char **argv)
 	memset(&req, 0, sizeof(req));
 	req.device = dev;
 	req.pin = pin;
-	if ((r = sk_enroll_key(ctx, &req, t, app, NULL, flags, NULL, 0, &k,
-	    NULL)) != 0) {
+	if (web) {
+		if ((r = token_enroll(ctx, &req, t == KEY_ED25519_SK ? TOKEN_EDDSA :
+		    TOKEN_ES256, app, NULL, 0, NULL, 0, flags & ~TOKEN_UP,
+		    &cred)) == 0)
+			r = key_sk_new(t, cred->pubkey, cred->pubkey_len, app, flags,
+			    cred->key_handle, cred->key_handle_len, &k);
+		token_creds_free(cred, 1);
+	} else
+		r = sk_enroll_key(ctx, &req, t, app, NULL, flags, NULL, 0, &k, NULL);
+	if (r != 0) {
 		fprintf(stderr, "sk-enroll: %s\n", ska_err(r));
 		return 1;
 	}
