@@ -401,6 +401,9 @@ loop_run(int listen_fd, pid_t parent_pid)
 			}
 		}
 	}
+	/* requests in flight end now: a token job must not keep us 30 s */
+	while (conns != NULL)
+		conn_close(conns);
 	sigprocmask(SIG_SETMASK, &osigset, NULL);
 	return 0;
 }

@@ -583,6 +583,7 @@ main(int argc, char **argv)
 	close(fd);
 	cleanup_socket();
 	pool_shutdown();
+	pool_complete();	/* finished jobs drop their keys, to be wiped */
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");

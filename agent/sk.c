@@ -25,6 +25,7 @@ struct token_ctx *agent_tokens;
 struct sk_req {
 	struct job job;
 	struct identity *id;
+	struct key *key;		/* our own copy: a lock replaces id->key */
 	uint8_t *data;
 	size_t dlen;
 	struct sshbuf *sig;
@@ -47,6 +48,7 @@ sk_req_free(struct sk_req *s)
 	if (s->prompt != NULL)
 		child_kill(s->prompt);
 	identity_unref(s->id);
+	key_free(s->key);
 	if (s->data != NULL) {
 		sodium_memzero(s->data, s->dlen);
 		free(s->data);
@@ -82,7 +84,7 @@ sign_run(struct job *j)
 	memset(&s->treq, 0, sizeof(s->treq));
 	s->treq.pin = s->pin;
 	s->treq.cancel = s->cancel;
-	s->r = sk_sign_key(agent_tokens, &s->treq, s->id->key, s->data, s->dlen,
+	s->r = sk_sign_key(agent_tokens, &s->treq, s->key, s->data, s->dlen,
 	    s->sig);
 }
 
@@ -239,6 +241,8 @@ proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
 	s->dlen = dlen;
 	s->id = id;
 	identity_ref(id);
+	if (key_dup(id->key, &s->key) != 0)
+		goto fail;
 	s->job.conn = c;
 	c->busy = 1;
 	c->req = s;

@@ -449,6 +449,25 @@ key_public_copy(const struct key *k, struct key **keyp)
 }
 
 int
+key_dup(const struct key *k, struct key **keyp)
+{
+	struct sshbuf *b = NULL;
+	int r;
+
+	if (k == NULL || keyp == NULL)
+		return SKA_ERR_INVALID_ARGUMENT;
+	*keyp = NULL;
+	if (!k->has_private)
+		return key_public_copy(k, keyp);
+	if ((b = sshbuf_new()) == NULL)
+		return SKA_ERR_ALLOC_FAIL;
+	if ((r = key_private_serialize(k, b)) == 0)
+		r = key_private_deserialize(b, keyp);
+	sshbuf_free(b);	/* wipes */
+	return r;
+}
+
+int
 key_drop_cert(const struct key *k, struct key **keyp)
 {
 	struct sshbuf *b = NULL;

@@ -95,6 +95,8 @@ int key_equal(const struct key *a, const struct key *b);
 int key_plain_blob(const struct key *k, struct sshbuf *out) SKA_WUR;
 /* A new key holding only the public half (certificate kept). */
 int key_public_copy(const struct key *k, struct key **keyp) SKA_WUR;
+/* A full copy, private part included (in locked memory). */
+int key_dup(const struct key *k, struct key **keyp) SKA_WUR;
 /* A new public key without the certificate. */
 int key_drop_cert(const struct key *k, struct key **keyp) SKA_WUR;
 

@@ -120,4 +120,15 @@ eval "kill \$TOK_PID_one; wait \$TOK_PID_one"
 start_token one
 ok "the token serves the next request" ssh-add -T "$T/ed.pub"
 ok "the agent survived it all" agent_alive
+
+# SIGTERM while a touch is pending: the agent cancels and leaves at once
+eval "kill \$TOK_PID_one; wait \$TOK_PID_one"
+start_token one --touch 20000
+ssh-add -T "$T/ed.pub" 2>/dev/null & pending=$!
+sleep 0.5
+kill -TERM "$AGENT_PID"
+ok "SIGTERM during a 20 s touch: the agent exits within 3 s" \
+	wait_for 3 sh -c "! kill -0 $AGENT_PID"
+ok "its socket is gone" test ! -e "$SSH_AUTH_SOCK"
+wait $pending
 done_testing
