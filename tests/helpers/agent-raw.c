@@ -5,7 +5,9 @@
  * the agent closed the connection.
  *
  *   agent-raw [-s socket] [-d ms-between-bytes] [-n replies] [-w wait-ms]
- *             [-H hold-seconds] ITEM...
+ *             [-H hold-seconds] [-C connections] ITEM...
+ * With -C N it opens N connections at once, sends the items on each, and
+ * prints how many answered ("N answered") instead of the replies.
  *   ITEM: f:HEX   a frame (u32 length, then the bytes)
  *         r:HEX   raw bytes
  *         R:N     N random raw bytes
@@ -100,19 +102,20 @@ main(int argc, char **argv)
 {
 	const char *sock = getenv("SSH_AUTH_SOCK");
 	struct sockaddr_un sun;
-	long delay = 0, hold = 0, nreplies = -1, wait_ms = 3000, i, n;
+	long delay = 0, hold = 0, nreplies = -1, wait_ms = 3000, i, n, nconn = 0;
 	uint8_t *b, hdr[4], *reply;
 	uint32_t len;
 	size_t blen, k;
 	int ch, fd, r;
 
-	while ((ch = getopt(argc, argv, "s:d:n:w:H:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:d:n:w:H:C:")) != -1) {
 		switch (ch) {
 		case 's': sock = optarg; break;
 		case 'd': delay = atol(optarg); break;
 		case 'n': nreplies = atol(optarg); break;
 		case 'w': wait_ms = atol(optarg); break;
 		case 'H': hold = atol(optarg); break;
+		case 'C': nconn = atol(optarg); break;
 		default:
 			fprintf(stderr, "usage: agent-raw [-s sock] [-d ms] [-n replies] "
 			    "[-w ms] [-H secs] ITEM...\n");
@@ -156,6 +159,37 @@ main(int argc, char **argv)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	strcpy(sun.sun_path, sock);
+	if (nconn > 0) {
+		int *fds = calloc((size_t)nconn, sizeof(int));
+		long answered = 0;
+
+		for (i = 0; i < nconn; i++) {
+			if ((fds[i] = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+			    connect(fds[i], (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+				perror("agent-raw: connect");
+				return 2;
+			}
+		}
+		for (i = 0; i < nconn; i++)
+			if (send(fds[i], out, outlen, MSG_NOSIGNAL) < 0)
+				return 2;
+		if (hold)
+			sleep_ms(hold * 1000);
+		for (i = 0; i < nconn; i++) {
+			if (read_full(fds[i], hdr, 4, (int)wait_ms) == 0) {
+				len = (uint32_t)hdr[0] << 24 | hdr[1] << 16 |
+				    hdr[2] << 8 | hdr[3];
+				if (len <= 1 << 20 && (reply = malloc(len)) != NULL) {
+					if (read_full(fds[i], reply, len, (int)wait_ms) == 0)
+						answered++;
+					free(reply);
+				}
+			}
+			close(fds[i]);
+		}
+		printf("%ld answered\n", answered);
+		return 0;
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		perror("agent-raw: connect");
