@@ -14,7 +14,9 @@
  * first output line is the answer, and a non-zero exit status means
  * "cancelled".  Secrets come back in locked memory: free them with
  * secmem_free_str().  The caller must not set SIGCHLD to SIG_IGN while an
- * asynchronous prompt runs, nor reap children it did not start.
+ * asynchronous prompt runs, nor reap children it did not start.  Terminal
+ * prompts change process-wide state (terminal modes, signal handlers):
+ * one at a time, from one thread.
  */
 #ifndef SKA_PROMPT_H
 #define SKA_PROMPT_H

@@ -50,7 +50,7 @@ struct kind {
 	const char *name;
 	enum key_type type;
 	const char *file;	/* under ~/.ssh */
-	int (*prepare)(struct keygen *);
+	void (*prepare)(struct keygen *);	/* exits on bad options */
 	int (*generate)(const struct keygen *, struct key **);
 };
 
@@ -68,7 +68,7 @@ fatal(const char *fmt, ...)
 }
 
 /* Plain keys: ssh-keygen's type_bits_valid(). */
-static int
+static void
 plain_prepare(struct keygen *kg)
 {
 	if (kg->nopts > 0)
@@ -98,7 +98,6 @@ plain_prepare(struct keygen *kg)
 	default:
 		break;	/* ed25519: -b ignored, as ssh-keygen */
 	}
-	return 0;
 }
 
 static int
@@ -113,12 +112,11 @@ plain_generate(const struct keygen *kg, struct key **keyp)
  * verify-required, no-touch-required, challenge=, write-attestation=,
  * device=) and --token, and find the token; generate will enrol.
  */
-static int
+static void
 sk_prepare(struct keygen *kg)
 {
 	fatal("%s: security keys are not supported yet in this build",
 	    kg->type_name);
-	return SKA_ERR_FEATURE_UNSUPPORTED;
 }
 
 static int
@@ -188,10 +186,9 @@ static void
 ask_filename(struct keygen *kg, const char *prompt)
 {
 	char buf[PATH_MAX];
-	const struct kind *kind = kg->kind != NULL ? kg->kind : DEFAULT_KIND;
 
 	snprintf(kg->file, sizeof(kg->file), "%s/.ssh/%s", home_dir(),
-	    kind->file);
+	    kg->kind->file);
 	printf("%s (%s): ", prompt, kg->file);
 	fflush(stdout);
 	if (fgets(buf, sizeof(buf), stdin) == NULL) {
