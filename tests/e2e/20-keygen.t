@@ -163,10 +163,19 @@ has "  saying so" "$(cat "$T/out")" "Passphrases do not match.  Try again."
 is "  and the key has the agreed one" \
 	"$(ssh-keygen -y -f "$K/retry" -P three 2>&1)" "$(cat "$K/retry.pub")"
 
-# 7. --add hands the new key to the agent.
+# 7. --add hands the new key to the agent: stock ssh-agent, then ours.
 ok "--add" "$KEYGEN" -q -t ecdsa -f "$K/added" -N "x" -C "added key" --add </dev/null
 has "  ssh-add -l shows it" "$(ssh-add -l)" \
 	"256 $(fp "$K/added.pub") added key (ECDSA)"
+stock_sock=$SSH_AUTH_SOCK
+start_agent
+ok "--add into our own agent" \
+	"$KEYGEN" -q -t ed25519 -f "$K/ours" -N "x" -C "our agent" --add </dev/null
+has "  ssh-add -l shows it" "$(ssh-add -l)" "256 $(fp "$K/ours.pub") our agent (ED25519)"
+cat "$K/ours.pub" >>"$T/alpha/authorized_keys"
+is "  ssh logs in with it through skagent" "$(ssh_to alpha echo ours 2>&1)" ours
+stop_agent
+SSH_AUTH_SOCK=$stock_sock
 out=$(SSH_AUTH_SOCK=$T/nothing "$KEYGEN" -q -t ed25519 -f "$K/noagent" -N '' --add </dev/null 2>&1)
 is "--add without an agent: exit 1" "$?" 1
 like "  says so" "$out" "Could not add the key to the agent: could not connect to the agent"

@@ -1,7 +1,8 @@
 /*
  * ADD_IDENTITY on the wire: the request is what ssh-add sends (checked by
  * parsing it back), and every kind of reply an agent (or something posing
- * as one) may give is classified.  The real stock ssh-agent is in
+ * as one) may give is classified.  The peer is a stand-in only because no
+ * real agent sends the broken replies.  The real stock ssh-agent is in
  * tests/e2e/20-keygen.t.
  */
 #include <sys/socket.h>
@@ -85,10 +86,10 @@ main(void)
 		{ "EXTENSION_FAILURE (28)", { 0, 0, 0, 1, 28 }, 5, SKA_ERR_AGENT_FAILURE },
 		{ "failure 30", { 0, 0, 0, 1, 30 }, 5, SKA_ERR_AGENT_FAILURE },
 		{ "failure 102", { 0, 0, 0, 1, 102 }, 5, SKA_ERR_AGENT_FAILURE },
-		{ "an unknown reply type", { 0, 0, 0, 1, 99 }, 5, SKA_ERR_AGENT_COMMUNICATION },
-		{ "SUCCESS with a trailing byte", { 0, 0, 0, 2, 6, 0 }, 6, SKA_ERR_AGENT_COMMUNICATION },
-		{ "an empty frame", { 0, 0, 0, 0 }, 4, SKA_ERR_AGENT_COMMUNICATION },
-		{ "a frame over 256 KiB", { 0, 4, 0, 1, 6 }, 5, SKA_ERR_AGENT_COMMUNICATION },
+		{ "an unknown reply type", { 0, 0, 0, 1, 99 }, 5, SKA_ERR_INVALID_FORMAT },
+		{ "SUCCESS with a trailing byte", { 0, 0, 0, 2, 6, 0 }, 6, SKA_ERR_INVALID_FORMAT },
+		{ "an empty frame", { 0, 0, 0, 0 }, 4, SKA_ERR_INVALID_FORMAT },
+		{ "a frame over 256 KiB", { 0, 4, 0, 1, 6 }, 5, SKA_ERR_INVALID_FORMAT },
 		{ "a frame cut short", { 0, 0, 0, 5, 6 }, 5, SKA_ERR_AGENT_COMMUNICATION },
 		{ "a length cut short", { 0, 0 }, 2, SKA_ERR_AGENT_COMMUNICATION },
 		{ "no reply at all", { 0 }, 0, SKA_ERR_AGENT_COMMUNICATION },
