@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -410,15 +412,31 @@ tty_catch(int sig)
 	caught[sig] = 1;
 }
 
+static int
+any_caught(void)
+{
+	size_t i;
+
+	for (i = 0; i < NTTY_SIGS; i++) {
+		if (caught[tty_sigs[i]])
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Reads a line into buf (PROMPT_MAX bytes) from /dev/tty, or from stdin
- * (prompt on stderr) when there is no tty and require_tty is 0.
+ * (prompt on stderr) when there is no tty and require_tty is 0.  The
+ * signals are blocked except while waiting in ppoll(), so that one that
+ * arrives just before the wait cannot be missed.
  */
 static int
 tty_read(const char *prompt, int echo, int require_tty, char *buf)
 {
 	struct sigaction sa, old[NTTY_SIGS];
 	struct termios term, oterm;
+	struct pollfd pfd;
+	sigset_t block, oldmask;
 	int input, output, ttyfd, echo_off, restart, r, saved;
 	size_t i, len;
 	ssize_t n;
@@ -436,40 +454,55 @@ tty_read(const char *prompt, int echo, int require_tty, char *buf)
 		input = STDIN_FILENO;
 		output = STDERR_FILENO;
 	}
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = tty_catch;	/* no SA_RESTART */
+	sigemptyset(&block);
+	for (i = 0; i < NTTY_SIGS; i++) {
+		sigaction(tty_sigs[i], &sa, &old[i]);
+		sigaddset(&block, tty_sigs[i]);
+	}
 	echo_off = 0;
 	if (!echo && tcgetattr(input, &oterm) == 0) {
 		term = oterm;
 		term.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		while (tcsetattr(input, TCSAFLUSH, &term) == -1 &&
-		    errno == EINTR)
+		    errno == EINTR && !caught[SIGTTOU])
 			;
 		echo_off = 1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = tty_catch;	/* no SA_RESTART: read() stops */
-	for (i = 0; i < NTTY_SIGS; i++)
-		sigaction(tty_sigs[i], &sa, &old[i]);
+	pthread_sigmask(SIG_BLOCK, &block, &oldmask);
 
 	write_all(output, prompt, strlen(prompt));
 	len = 0;
 	r = 0;
+	pfd.fd = input;
+	pfd.events = POLLIN;
 	for (;;) {
-		n = read(input, &ch, 1);
+		if (any_caught()) {
+			r = SKA_ERR_CANCELLED;
+			break;
+		}
+		/* the signals are let through only while waiting here */
+		if (ppoll(&pfd, 1, NULL, &oldmask) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = SKA_ERR_SYSTEM;
+			break;
+		}
+		if ((n = read(input, &ch, 1)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			r = SKA_ERR_SYSTEM;
+			break;
+		}
 		if (n == 1 && ch != '\n' && ch != '\r') {
 			if (len < PROMPT_MAX - 1)
 				buf[len++] = ch;
 			continue;
 		}
-		if (n == 1)
-			break;
-		if (n == 0) {
-			if (len == 0)
-				r = SKA_ERR_EOF;
-			break;
-		}
-		/* EINTR from a caught signal, or an error */
-		r = errno == EINTR ? SKA_ERR_CANCELLED : SKA_ERR_SYSTEM;
+		if (n == 0 && len == 0)
+			r = SKA_ERR_EOF;
 		break;
 	}
 	saved = errno;
@@ -478,14 +511,16 @@ tty_read(const char *prompt, int echo, int require_tty, char *buf)
 	if (echo_off) {
 		write_all(output, "\n", 1);
 		while (tcsetattr(input, TCSAFLUSH, &oterm) == -1 &&
-		    errno == EINTR && !caught[SIGTTOU])
+		    errno == EINTR)
 			;
 	}
 	for (i = 0; i < NTTY_SIGS; i++)
 		sigaction(tty_sigs[i], &old[i], NULL);
+	/* signals still pending are delivered now, to the old handlers */
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	if (ttyfd != -1)
 		close(ttyfd);
-	/* deliver what was caught, now that the terminal is sane again */
+	/* and those we caught are sent again, the terminal sane */
 	for (i = 0; i < NTTY_SIGS; i++) {
 		if (!caught[tty_sigs[i]])
 			continue;

@@ -388,6 +388,24 @@ pty_child(int *masterp, int *resultp, int flags)
 	return pid;
 }
 
+/* waitpid for at most 10 s; then the child is killed and -1 returned */
+static int
+wait_child(pid_t pid, int *statusp)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(pid, statusp, WNOHANG) == pid)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, statusp, 0);
+	tap_diag("child %ld did not finish: killed", (long)pid);
+	return -1;
+}
+
 static int
 pty_echo_on(int master)
 {
@@ -405,7 +423,7 @@ test_tty(void)
 {
 	const char *out;
 	char res[256];
-	int master, result, status;
+	int master, result, status, i, bad;
 	ssize_t n;
 	pid_t pid;
 
@@ -419,9 +437,9 @@ test_tty(void)
 		abort();
 	out = pty_expect(master, "\n");
 	ok(strstr(out, "hunter2") == NULL, "what is typed is not echoed");
+	wait_child(pid, &status);
 	n = read(result, res, sizeof(res) - 1);
 	res[n < 0 ? 0 : n] = '\0';
-	waitpid(pid, &status, 0);
 	if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "prompt_read succeeded"))
 		tap_diag("status %#x", status);
@@ -436,7 +454,7 @@ test_tty(void)
 		abort();
 	out = pty_expect(master, "visible");
 	ok(strstr(out, "visible") != NULL, "PROMPT_ECHO: echoed");
-	waitpid(pid, &status, 0);
+	wait_child(pid, &status);
 	close(master);
 	close(result);
 
@@ -445,19 +463,31 @@ test_tty(void)
 	pty_expect(master, "Passphrase: ");
 	ok(!pty_echo_on(master), "echo off while the prompt waits");
 	kill(pid, SIGTERM);
-	waitpid(pid, &status, 0);
+	wait_child(pid, &status);
 	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
 	    "SIGTERM still ends the program");
 	ok(pty_echo_on(master), "and echo was restored first");
 	close(master);
 	close(result);
+	/* the moment the prompt shows, again and again: never missed */
+	for (i = 0, bad = 0; i < 20; i++) {
+		pid = pty_child(&master, &result, 0);
+		pty_expect(master, "Passphrase: ");
+		kill(pid, SIGTERM);
+		if (wait_child(pid, &status) != 0 || !WIFSIGNALED(status) ||
+		    !pty_echo_on(master))
+			bad++;
+		close(master);
+		close(result);
+	}
+	is_int(bad, 0, "SIGTERM right as the prompt appears: 20 times out of 20");
 
 	/* end of input on the terminal */
 	pid = pty_child(&master, &result, 0);
 	pty_expect(master, "Passphrase: ");
 	if (write(master, "\004", 1) != 1)
 		abort();
-	waitpid(pid, &status, 0);
+	wait_child(pid, &status);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 4,
 	    "^D at the prompt: an error, not an empty passphrase");
 	close(master);
@@ -497,6 +527,7 @@ main(void)
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		setsid();
+		alarm(120);	/* a hang fails the run instead */
 		test_askpass();
 		test_stdin();
 		test_confirm();
