@@ -40,6 +40,8 @@ ska_err(int r)
 	case SKA_ERR_KEY_INVALID:		return "invalid key";
 	case SKA_ERR_EOF:			return "unexpected end of file";
 	case SKA_ERR_CONFIRM_DENIED:		return "confirmation refused";
+	case SKA_ERR_PASSPHRASE_REQUIRED:	return "the private key is encrypted: a passphrase is required";
+	case SKA_ERR_PROMPT_UNAVAILABLE:	return "no terminal or askpass program to ask with";
 	case SKA_ERR_TOKEN_NOT_FOUND:		return "no security key holds this key";
 	case SKA_ERR_NO_TOKEN:			return "no security key found";
 	case SKA_ERR_TOUCH_REFUSED:		return "touch refused";
