@@ -32,6 +32,7 @@ int
 key_ed25519_priv_get(struct sshbuf *b, struct key *k)
 {
 	const uint8_t *sk;
+	uint8_t pk[ED25519_PK_LEN];
 	size_t len;
 	int r;
 
@@ -39,12 +40,16 @@ key_ed25519_priv_get(struct sshbuf *b, struct key *k)
 		return r;
 	if (len != ED25519_SK_LEN)
 		return SKA_ERR_INVALID_FORMAT;
-	/* the public half must be the one the seed makes */
-	if (sodium_memcmp(sk + 32, k->ed25519_pk, ED25519_PK_LEN) != 0)
-		return SKA_ERR_KEY_INVALID;
 	key_ed25519_free(k);
-	if ((k->ed25519_sk = secmem_dup(sk, len)) == NULL)
+	if ((k->ed25519_sk = secmem_alloc(ED25519_SK_LEN)) == NULL)
 		return SKA_ERR_ALLOC_FAIL;
+	/* the public key must be the one the seed makes (both copies) */
+	if (crypto_sign_ed25519_seed_keypair(pk, k->ed25519_sk, sk) != 0 ||
+	    sodium_memcmp(pk, k->ed25519_pk, ED25519_PK_LEN) != 0 ||
+	    sodium_memcmp(sk + 32, k->ed25519_pk, ED25519_PK_LEN) != 0) {
+		key_ed25519_free(k);
+		return SKA_ERR_KEY_INVALID;
+	}
 	return 0;
 }
 

@@ -835,12 +835,23 @@ key_fingerprint_blob(const uint8_t *blob, size_t len, enum key_fp_hash h)
 	return s;
 }
 
+/* As ssh-keygen -l and ssh-add -l: a certificate shows its key's. */
 char *
 key_fingerprint(const struct key *k, enum key_fp_hash h)
 {
+	struct sshbuf *b;
+	char *fp = NULL;
+
 	if (k == NULL)
 		return NULL;
-	return key_fingerprint_blob(k->blob, k->bloblen, h);
+	if (!k->ti->cert)
+		return key_fingerprint_blob(k->blob, k->bloblen, h);
+	if ((b = sshbuf_new()) == NULL)
+		return NULL;
+	if (key_plain_blob(k, b) == 0)
+		fp = key_fingerprint_blob(sshbuf_ptr(b), sshbuf_len(b), h);
+	sshbuf_free(b);
+	return fp;
 }
 
 /* Signatures */

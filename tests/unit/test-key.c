@@ -154,6 +154,17 @@ test_certs(void)
 	is_str(key_cert_key_id(k), "user-ed", "key id");
 	t = load_pub("ca_ed25519.pub", NULL);
 	ok(key_equal(key_cert_signature_key(k), t), "signed by the CA");
+	{
+		struct key *pk = load_pub("ed25519.pub", NULL);
+		char *f1 = key_fingerprint(k, KEY_FP_SHA256);
+		char *f2 = key_fingerprint(pk, KEY_FP_SHA256);
+
+		ok(f1 != NULL && f2 != NULL && strcmp(f1, f2) == 0,
+		    "a certificate's fingerprint is its key's (as ssh-keygen -l)");
+		free(f1);
+		free(f2);
+		key_free(pk);
+	}
 	key_free(t);
 	key_free(k);
 	k = load_pub("ecdsa384-cert.pub", NULL);
@@ -569,6 +580,20 @@ test_hostile(void)
 	    sshbuf_put_string(b, rnd + 32, 64) == 0 &&
 	    key_private_deserialize(b, &k) == SKA_ERR_KEY_INVALID,
 	    "ed25519 private key with a foreign public half refused");
+	sshbuf_free(b);
+	/* both copies of the public key agree, but the seed makes another */
+	b = sshbuf_new();
+	{
+		uint8_t sk[96];
+
+		randombytes_buf(sk, 32);	/* seed */
+		memcpy(sk + 32, rnd, 32);	/* pk that is not the seed's */
+		ok(sshbuf_put_cstring(b, "ssh-ed25519") == 0 &&
+		    sshbuf_put_string(b, rnd, 32) == 0 &&
+		    sshbuf_put_string(b, sk, 64) == 0 &&
+		    key_private_deserialize(b, &k) == SKA_ERR_KEY_INVALID,
+		    "ed25519 private key whose seed does not make its public key refused");
+	}
 	sshbuf_free(b);
 }
 
