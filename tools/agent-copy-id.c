@@ -38,6 +38,7 @@
 #include "agent-client.h"
 #include "authkeys.h"
 #include "key.h"
+#include "keyfile.h"
 #include "sshbuf.h"
 
 #define PROG		"agent-copy-id"
@@ -460,75 +461,28 @@ read_file(const char *path, size_t max, struct sshbuf **bp)
 }
 
 /*
- * The sk flags in an unencrypted openssh-key-v1 private key file whose
- * public key is blob (PROTOCOL.key, PROTOCOL.u2f).  Anything else,
- * encrypted files included: SKA_ERR_KEY_NOT_FOUND.
+ * The sk flags in an unencrypted private key file whose public key is blob
+ * (PROTOCOL.u2f).  Anything else, encrypted files included:
+ * SKA_ERR_KEY_NOT_FOUND.
  */
 static int
 sk_flags_from_private(const char *path, const uint8_t *blob, size_t bloblen,
     uint8_t *flagsp)
 {
-	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
-	static const char end[] = "-----END OPENSSH PRIVATE KEY-----";
-	struct sshbuf *file = NULL, *b = NULL, *priv = NULL;
 	struct key *k = NULL;
-	const uint8_t *s, *pub;
-	const char *p, *q;
-	char *armour = NULL;
-	size_t len, publen;
-	uint32_t n, check1, check2;
-	int r;
+	const uint8_t *kb;
+	size_t kblen;
+	int r = SKA_ERR_KEY_NOT_FOUND;
 
-	if ((r = read_file(path, PRIV_FILE_MAX, &file)) != 0)
+	if (keyfile_load_private(path, NULL, &k, NULL, NULL) != 0)
 		goto out;
-	if ((armour = strndup((const char *)sshbuf_ptr(file),
-	    sshbuf_len(file))) == NULL) {
-		r = SKA_ERR_ALLOC_FAIL;
-		goto out;
-	}
-	if ((p = strstr(armour, begin)) == NULL ||
-	    (q = strstr(p, end)) == NULL) {
-		r = SKA_ERR_KEY_NOT_FOUND;
-		goto out;
-	}
-	armour[q - armour] = '\0';
-	if ((b = sshbuf_new()) == NULL) {
-		r = SKA_ERR_ALLOC_FAIL;
-		goto out;
-	}
-	if ((r = sshbuf_b64tod(b, p + strlen(begin))) != 0)
-		goto out;
-	/* only sk keys: their private part is a key handle, not a key */
-	r = SKA_ERR_KEY_NOT_FOUND;
-	if (sshbuf_len(b) < 15 ||
-	    memcmp(sshbuf_ptr(b), "openssh-key-v1", 15) != 0 ||
-	    sshbuf_consume(b, 15) != 0 ||
-	    sshbuf_get_string_direct(b, &s, &len) != 0 || len != 4 ||
-	    memcmp(s, "none", 4) != 0 ||
-	    sshbuf_get_string_direct(b, &s, &len) != 0 || len != 4 ||
-	    memcmp(s, "none", 4) != 0 ||
-	    sshbuf_get_string_direct(b, NULL, NULL) != 0 ||
-	    sshbuf_get_u32(b, &n) != 0 || n != 1 ||
-	    sshbuf_get_string_direct(b, &pub, &publen) != 0 ||
-	    publen != bloblen || memcmp(pub, blob, bloblen) != 0 ||
-	    sshbuf_froms(b, &priv) != 0 ||
-	    sshbuf_get_u32(priv, &check1) != 0 ||
-	    sshbuf_get_u32(priv, &check2) != 0 || check1 != check2 ||
-	    sshbuf_peek_string_direct(priv, &s, &len) != 0 ||
-	    len < 3 || memcmp(s, "sk-", 3) != 0 ||
-	    key_private_deserialize(priv, &k) != 0 || !key_is_sk(k))
+	kb = key_blob(k, &kblen);
+	if (!key_is_sk(k) || kblen != bloblen || memcmp(kb, blob, bloblen) != 0)
 		goto out;
 	*flagsp = key_sk_flags(k);
 	r = 0;
  out:
-	if (armour != NULL) {
-		sodium_memzero(armour, strlen(armour));
-		free(armour);
-	}
 	key_free(k);
-	sshbuf_free(priv);
-	sshbuf_free(b);
-	sshbuf_free(file);
 	return r;
 }
 

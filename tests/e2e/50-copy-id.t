@@ -199,6 +199,7 @@ while [ $(((n + i - 1) % 8)) -ne 0 ]; do printf "\\x0$i" >>"$T/sk.priv"; i=$((i 
 	base64 -w 70 "$T/sk.bin"
 	echo "-----END OPENSSH PRIVATE KEY-----"
 } >"$T/sk"
+chmod 600 "$T/sk"	# as every private key file (ssh refuses others)
 echo "sk-ssh-ed25519@openssh.com $(base64 -w 0 "$T/sk.blob") sk key" >"$T/sk.pub"
 copyid -i "$T/sk" boot
 is "-i sk key: exit 0" "$RC" 0 || show
