@@ -6,6 +6,25 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
+# Where the optional parts go: asked of pkg-config (relative to PREFIX where
+# the package's own search path allows it), else the usual place.  udev
+# reads rules from its own directory only, whatever PREFIX is.
+pkgvar = $(shell $(PKG_CONFIG) $(3) --variable=$(1) $(2) 2>/dev/null)
+UDEVDIR := $(call pkgvar,udevdir,udev)
+SYSTEMD_UNITDIR := $(call pkgvar,systemduserunitdir,systemd,--define-variable=prefix=$(PREFIX))
+BASHCOMP_DIR := $(call pkgvar,completionsdir,bash-completion,--define-variable=prefix=$(PREFIX))
+UDEVRULESDIR ?= $(or $(UDEVDIR),/usr/lib/udev)/rules.d
+SYSTEMDUSERUNITDIR ?= $(or $(SYSTEMD_UNITDIR),$(PREFIX)/lib/systemd/user)
+ENVIRONMENTDDIR ?= $(PREFIX)/lib/environment.d
+BASHCOMPDIR ?= $(or $(BASHCOMP_DIR),$(PREFIX)/share/bash-completion/completions)
+
+# Each optional part is installed when this system has what reads it;
+# WITH_UDEV=yes|no, WITH_SYSTEMDUNITS=yes|no, WITH_BASHCOMPLETION=yes|no
+# decide otherwise.  The systemd part includes the environment.d snippet.
+WITH_UDEV ?= $(if $(UDEVDIR)$(wildcard /usr/lib/udev/rules.d /lib/udev/rules.d),yes,no)
+WITH_SYSTEMDUNITS ?= $(if $(SYSTEMD_UNITDIR)$(wildcard /usr/lib/systemd/user /lib/systemd/user),yes,no)
+WITH_BASHCOMPLETION ?= $(if $(BASHCOMP_DIR)$(wildcard /usr/share/bash-completion/completions),yes,no)
+
 PKGS := libfido2 libsodium libcbor libcrypto
 
 CFLAGS ?= -O2 -g
@@ -26,9 +45,11 @@ CFLAGS += -D_FORTIFY_SOURCE=2
 endif
 
 ifneq ($(V),1)
+Q = @
 Q_CC = @echo "  CC      $@";
 Q_LD = @echo "  LD      $@";
 Q_AR = @echo "  AR      $@";
+Q_GEN = @echo "  GEN     $@";
 endif
 
 LIB_SRC := $(wildcard lib/*.c)
@@ -68,7 +89,17 @@ FUZZ_TIME ?= 60
 
 BIN := $(AGENT) $(TOOLS) $(SOFTTOKEN)
 
-all: $(BIN)
+# What make install puts down: the programs (not the software token), each
+# one's man page and completion where there is one, and the optional parts.
+PROGRAMS := $(AGENT) $(TOOLS)
+MANPAGES := $(wildcard $(PROGRAMS:=.1))
+COMPLETIONS := $(wildcard $(addprefix completion/,$(notdir $(PROGRAMS))))
+UDEV_RULES := udev/70-skagent-fido.rules
+USER_UNITS := systemd/skagent.socket systemd/skagent.service
+ENVIRONMENTD := systemd/60-skagent.conf
+GENERATED := systemd/skagent.service
+
+all: $(BIN) $(GENERATED)
 
 %.o: %.c
 	$(Q_CC)$(CC) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
@@ -114,6 +145,13 @@ fuzz: $(FUZZERS)
 			-print_final_stats=1 $$w || exit 1; rm -rf $$w; \
 	done
 
+# Rewritten only when BINDIR changes the text, so make install with another
+# BINDIR than the build's still gets a unit that names the right program.
+systemd/skagent.service: systemd/skagent.service.in FORCE
+	$(Q)sed 's|@BINDIR@|$(BINDIR)|g' $< >$@.tmp && \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else \
+		mv -f $@.tmp $@ && $(if $(Q),echo "  GEN     $@",:); fi
+
 deps:
 	@./scripts/deps build
 
@@ -142,16 +180,47 @@ run: deps
 	./agent/skagent -D
 
 install: all
-	install -d "$(DESTDIR)$(BINDIR)"
-	install -m 0755 $(BIN:tests/softtoken/softtoken=) "$(DESTDIR)$(BINDIR)/"
+	$(Q)install -v -d "$(DESTDIR)$(BINDIR)" && \
+	install -v -m 0755 $(PROGRAMS) "$(DESTDIR)$(BINDIR)/"
+	$(Q)install -v -d "$(DESTDIR)$(MANDIR)/man1" && \
+	install -v -m 0644 $(MANPAGES) "$(DESTDIR)$(MANDIR)/man1/"
+ifeq ($(WITH_UDEV),yes)
+	$(Q)install -v -d "$(DESTDIR)$(UDEVRULESDIR)" && \
+	install -v -m 0644 $(UDEV_RULES) "$(DESTDIR)$(UDEVRULESDIR)/"
+endif
+ifeq ($(WITH_SYSTEMDUNITS),yes)
+	$(Q)install -v -d "$(DESTDIR)$(SYSTEMDUSERUNITDIR)" && \
+	install -v -m 0644 $(USER_UNITS) "$(DESTDIR)$(SYSTEMDUSERUNITDIR)/"
+	$(Q)install -v -d "$(DESTDIR)$(ENVIRONMENTDDIR)" && \
+	install -v -m 0644 $(ENVIRONMENTD) "$(DESTDIR)$(ENVIRONMENTDDIR)/"
+endif
+ifeq ($(WITH_BASHCOMPLETION),yes)
+	$(Q)install -v -d "$(DESTDIR)$(BASHCOMPDIR)" && \
+	install -v -m 0644 $(COMPLETIONS) "$(DESTDIR)$(BASHCOMPDIR)/"
+endif
 
+# Removes the files install puts down, never a directory: they are shared.
 uninstall:
-	rm -f $(addprefix "$(DESTDIR)$(BINDIR)"/,$(notdir $(AGENT) $(TOOLS)))
+	$(Q)rm -vf $(addprefix "$(DESTDIR)$(BINDIR)"/,$(notdir $(PROGRAMS))) \
+		$(addprefix "$(DESTDIR)$(MANDIR)/man1"/,$(notdir $(MANPAGES)))
+ifeq ($(WITH_UDEV),yes)
+	$(Q)rm -vf $(addprefix "$(DESTDIR)$(UDEVRULESDIR)"/,$(notdir $(UDEV_RULES)))
+endif
+ifeq ($(WITH_SYSTEMDUNITS),yes)
+	$(Q)rm -vf $(addprefix "$(DESTDIR)$(SYSTEMDUSERUNITDIR)"/,$(notdir $(USER_UNITS))) \
+		$(addprefix "$(DESTDIR)$(ENVIRONMENTDDIR)"/,$(notdir $(ENVIRONMENTD)))
+endif
+ifeq ($(WITH_BASHCOMPLETION),yes)
+	$(Q)rm -vf $(addprefix "$(DESTDIR)$(BASHCOMPDIR)"/,$(notdir $(COMPLETIONS)))
+endif
 
 clean:
-	rm -f $(BIN) $(UNIT) $(HELPERS) $(FUZZERS) $(LIB) */*.o */*/*.o */*.d */*/*.d
+	rm -f $(BIN) $(UNIT) $(HELPERS) $(FUZZERS) $(LIB) $(GENERATED) */*.o */*/*.o */*.d */*/*.d
 
-.PHONY: all deps deps-check check all-tests test run install uninstall clean fuzz fuzzers
+FORCE:
+
+.PHONY: all deps deps-check check all-tests test run install uninstall clean \
+	fuzz fuzzers FORCE
 .SECONDARY:
 
 -include $(wildcard */*.d */*/*.d)
