@@ -52,6 +52,7 @@ is "skagent -O no-: completes the word" "$(complete_line "$C/skagent" "skagent -
 	"no-restrict-websafe"
 is "skagent -a: files" "$(complete_line "$C/skagent" "skagent -a $T/files/k")" \
 	"$T/files/key1.pub $T/files/key2"
+is "skagent --token u: unix:" "$(complete_line "$C/skagent" "skagent --token u")" "unix:"
 is "skagent -t: nothing to offer" "$(complete_line "$C/skagent" "skagent -t ")" ""
 like "skagent -D ba: a command" "$(complete_line "$C/skagent" "skagent -D ba")" "(^| )bash( |$)"
 is "skagent ... bash: after the command, its arguments (files, without bash-completion)" \
