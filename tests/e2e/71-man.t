@@ -40,10 +40,60 @@ for prog in $progs; do
 		"$CHECK" "$T/$name.help" "$prog.1"
 done
 
-# The checker itself: each kind of disagreement must fail it.
-"$SKAGENT" --help >"$T/help"
-cp "$TOP/agent/skagent.1" "$T/page"
-ok "checker: agreeing pair passes" "$CHECK" "$T/help" "$T/page"
+# The checker itself, on a made-up program whose help and page agree (so a
+# real program drifting fails above, not here): each kind of disagreement
+# must fail it.
+cat >"$T/help" <<'EOF'
+usage: demo [-c | -s] [-Dd] [-a path] [--token spec] file
+       demo -k | --help
+  -a path   where
+  -c, -s    shells
+  -D, -d    foreground, debug
+  -k        kill (see -a); values: ed25519-sk, no-touch-required
+  --token   a key
+  -h, --help  this help
+EOF
+cat >"$T/demo.1" <<'EOF'
+.Dd November 26, 2025
+.Dt DEMO 1
+.Os
+.Sh NAME
+.Nm demo
+.Nd a made-up program
+.Sh SYNOPSIS
+.Nm
+.Op Fl c | Fl s
+.Op Fl \&Dd
+.Op Fl a Ar path
+.Op Fl -token Ar spec
+.Ar file
+.Nm
+.Fl k | Fl -help
+.Sh DESCRIPTION
+Without
+.Fl a ,
+here.
+.Bl -tag -width Ds
+.It Fl a Ar path
+Where.
+.It Fl c , Fl s
+Shells.
+.It Fl D
+Foreground.
+.It Fl d
+Debug.
+.It Fl h , Fl -help
+Help.
+.It Fl k
+Kill.
+.It Fl -token Ar spec
+A key.
+.El
+EOF
+ok "checker: the made-up page is good mdoc" mandoc -Tlint -Wwarning "$T/demo.1"
+ok "checker: agreeing pair passes" "$CHECK" "$T/help" "$T/demo.1"
+is "checker: reads clusters, long options, | and , lists; not ed25519-sk" \
+	"$("$CHECK" --list "$T/help" | tr '\n' ' ')" "--help --token -D -a -c -d -h -k -s "
 mismatch() {	# DESCRIPTION HELP PAGE MESSAGE-REGEX
 	local out
 	if out=$("$CHECK" "$2" "$3" 2>&1); then
@@ -52,21 +102,23 @@ mismatch() {	# DESCRIPTION HELP PAGE MESSAGE-REGEX
 		like "checker fails when $1" "$out" "$4"
 	fi
 }
-{ cat "$T/help"; echo "  -Z               a new option"; } >"$T/help-Z"
-mismatch "--help gains -Z" "$T/help-Z" "$T/page" "no entry for -Z"
-{ cat "$T/help"; echo "  --frobnicate     a new long option"; } >"$T/help-long"
-mismatch "--help gains --frobnicate" "$T/help-long" "$T/page" "no entry for --frobnicate"
-sed 's/^\.It Fl V$/.It Fl V\nPrint the version.\n.It Fl Y\nA new option./' "$T/page" >"$T/page-Y"
-mismatch "the page gains -Y in its list" "$T/help" "$T/page-Y" "names -Y"
-sed 's/^\.Op Fl t Ar life$/.Op Fl t Ar life\n.Op Fl -gone/' "$T/page" >"$T/page-syn"
-mismatch "the page's synopsis gains --gone" "$T/help" "$T/page-syn" "names --gone"
-sed '/^\.It Fl k$/d' "$T/page" >"$T/page-nok"
-mismatch "the page describes -k nowhere but the synopsis" "$T/help" "$T/page-nok" "no entry for -k"
-sed 's/\[-Dd\]/[-D]/; /^  -d /d' "$T/help" >"$T/help-nod"
-mismatch "--help loses -d from a cluster" "$T/help-nod" "$T/page" "names -d"
+{ cat "$T/help"; echo "  -Z        a new option"; } >"$T/help-Z"
+mismatch "--help gains -Z" "$T/help-Z" "$T/demo.1" "no entry for -Z "
+{ cat "$T/help"; echo "  --frobnicate  a new long option"; } >"$T/help-long"
+mismatch "--help gains --frobnicate" "$T/help-long" "$T/demo.1" "no entry for --frobnicate "
+sed 's/^\.It Fl k$/.It Fl k\nKill.\n.It Fl Y\nA new option./' "$T/demo.1" >"$T/demo-Y.1"
+mismatch "the page gains -Y in its list" "$T/help" "$T/demo-Y.1" "names -Y "
+sed 's/^\.Ar file$/.Op Fl -gone\n.Ar file/' "$T/demo.1" >"$T/demo-syn.1"
+mismatch "the page's synopsis gains --gone" "$T/help" "$T/demo-syn.1" "names --gone "
+sed 's/^Without$/Without\n.Fl q/' "$T/demo.1" >"$T/demo-prose.1"
+mismatch "the page's prose names -q" "$T/help" "$T/demo-prose.1" "names -q "
+sed '/^\.It Fl k$/d' "$T/demo.1" >"$T/demo-nok.1"
+mismatch "the page describes -k nowhere but the synopsis" "$T/help" "$T/demo-nok.1" "no entry for -k "
+sed 's/\[-Dd\]/[-D]/; s/-D, -d /-D     /' "$T/help" >"$T/help-nod"
+mismatch "--help loses -d from a cluster" "$T/help-nod" "$T/demo.1" "names -d "
 "$COPYID" --help >"$T/copyid-help" 2>&1
-mismatch "the pair is another program's" "$T/copyid-help" "$T/page" "no entry for .*-i"
+mismatch "the pair is another program's" "$T/copyid-help" "$T/demo.1" "no entry for .*-i"
 : >"$T/empty-help"
-mismatch "--help says nothing" "$T/empty-help" "$T/page" "names|no options"
+mismatch "--help says nothing" "$T/empty-help" "$T/demo.1" "names|no options"
 
 done_testing
