@@ -99,8 +99,9 @@ else
 fi
 
 # SystemCallFilter=@system-service against what the agent really calls:
-# keys of each type added, listed, used, confirmed through askpass, locked,
-# unlocked, expired, removed, and a SIGTERM.  Every call, the askpass
+# a security-key key made and used on the software token, keys of each type
+# added, listed, used, confirmed through askpass, locked, unlocked,
+# expired, removed, and a SIGTERM.  Every call, the askpass
 # child's included (the filter is inherited), must be in the set.
 expand_set() {	# @GROUP: every system call in it, groups expanded
 	systemd-analyze syscall-filter "$1" | sed -n 's/^    //p' | while read -r s; do
@@ -123,20 +124,25 @@ else
 	printf '#!/bin/sh\n[ "$SSH_ASKPASS_PROMPT" = confirm ] || echo lockpass\n' >"$T/askpass"
 	chmod 755 "$T/askpass"
 	export SSH_AUTH_SOCK=$T/traced.sock SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force
+	# a security key too: libfido2 through the token layer, on the softtoken
+	bg "$SOFTTOKEN" --socket "$T/tok" --state "$T/tok.state" 2>"$T/tok.log"
+	wait_for 10 test -S "$T/tok" || bail "softtoken did not start"
 	bg strace -f -qq -o "$T/strace.out" "$SKAGENT" -D -a "$SSH_AUTH_SOCK" \
-		>"$T/traced.out" 2>"$T/traced.log"
+		--token "unix:$T/tok" >"$T/traced.out" 2>"$T/traced.log"
 	STRACE_PID=$BG_PID
 	wait_for 20 test -S "$SSH_AUTH_SOCK" || bail "traced agent did not start"
 	# the agent, not strace, gets the signal: "echo Agent pid N;"
 	AGENT_PID=$(sed -n 's/^echo Agent pid \([0-9]*\);$/\1/p' "$T/traced.out")
 	{
+		"$TOP/tests/helpers/sk-enroll" -d "unix:$T/tok" -c sk >"$T/sk.pub" &&
+		ssh-add -T "$T/sk.pub" &&
 		ssh-add -q "$T/ed25519" "$T/ecdsa" &&
 		ssh-add -q -c "$T/rsa" &&
 		ssh-add -l &&
 		ssh-add -T "$T/ed25519.pub" "$T/ecdsa.pub" "$T/rsa.pub" &&
 		ssh-add -x && ssh-add -X &&
 		ssh-add -q -t 1 "$T/ed25519" &&
-		wait_for 10 sh -c '! ssh-add -l | grep -q ED25519' &&
+		wait_for 10 sh -c '! ssh-add -l | grep -q "(ED25519)$"' &&
 		ssh-add -q -d "$T/ecdsa" && ssh-add -D
 	} >"$T/session.log" 2>&1
 	ok "the traced session ran" test $? -eq 0 || diag_file "$T/session.log"
