@@ -36,11 +36,13 @@ is "environment.d's SSH_AUTH_SOCK is the socket's path" "$envsock" "$sock"
 bg "$ACTIVATE" "$sock" $exec_start >"$T/act.out" 2>"$T/act.log"
 AGENT_PID=$BG_PID
 export SSH_AUTH_SOCK=$sock
-# The socket listens before the agent runs: clients wait in the backlog.
+# The socket listens before the agent runs (as under systemd): a client
+# that comes early waits in the backlog.
+wait_for 10 test -S "$sock" || bail "socket-activate did not listen"
 is "stock ssh-add -l through the activated socket" \
 	"$(timeout 20 ssh-add -l 2>&1)" "The agent has no identities."
-like "the agent names the socket it was given" "$(cat "$T/act.out")" \
-	"^SSH_AUTH_SOCK=$sock; export SSH_AUTH_SOCK;"
+ok "the agent names the socket it was given" \
+	wait_for 10 grep -q "^SSH_AUTH_SOCK=$sock; export SSH_AUTH_SOCK;" "$T/act.out"
 ok "ssh-add adds a key" timeout 20 ssh-add -q "$T/id"
 is "ssh-add -l lists it" "$(timeout 20 ssh-add -l | wc -l)" 1
 ok "ssh-add -T: the agent signs with it" timeout 20 ssh-add -T "$T/id.pub"
