@@ -42,8 +42,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	while (!found && fgets(line, sizeof(line), maps) != NULL) {
+		/* sanitizer shadow and allocator reservations are terabytes:
+		 * no heap of ours is bigger than 4 GiB */
 		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 ||
-		    perms[0] != 'r' || strstr(line, "[vvar]") != NULL)
+		    perms[0] != 'r' || strstr(line, "[vvar]") != NULL ||
+		    end - start > (4UL << 30))
 			continue;
 		/* in 1 MiB steps, overlapping by the needle; sanitizer shadow
 		 * maps are terabytes of nothing: skip what cannot be read */
