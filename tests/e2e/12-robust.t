@@ -43,10 +43,10 @@ is "a malformed session-bind gets failure" \
 ok "alive after malformed requests" alive
 
 # slow and silent clients do not hold others up
-bg "$RAW" -d 400 -n 1 f:0b >"$T/slow.out"
-slow=$BG_PID
 idle=
 for i in $(seq 1 200); do "$RAW" -H 2 -n 0 f: >/dev/null & idle="$idle $!"; done
+bg "$RAW" -d 400 -n 1 f:0b >"$T/slow.out"
+slow=$BG_PID
 sleep 0.3
 ok "with a slow client and 200 idle ones, ssh-add still works" ssh-add -T "$T/id.pub"
 ok "the slow client is still trickling" kill -0 "$slow"

@@ -188,6 +188,8 @@ main(int argc, char **argv)
 			close(fds[i]);
 		}
 		printf("%ld answered\n", answered);
+		free(fds);
+		free(out);
 		return 0;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
@@ -226,5 +228,6 @@ main(int argc, char **argv)
 		free(reply);
 	}
 	close(fd);
+	free(out);
 	return 0;
 }
