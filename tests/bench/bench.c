@@ -404,7 +404,8 @@ client_main(void *arg)
 		goto out;
 	c->t0 = now_ns();
 	deadline = c->t0 + (uint64_t)(w->seconds * 1e9);
-	for (t = c->t0; t < deadline; t = t1) {
+	/* latency: request sent to reply read; checks and close() outside */
+	for (t = c->t0; t < deadline; t = now_ns()) {
 		if (w->kind != WL_LIST) {
 			poke_u32(c->req + w->bk->data_off + 4, (uint32_t)(seq >> 32));
 			poke_u32(c->req + w->bk->data_off + 8, (uint32_t)seq);
@@ -447,7 +448,7 @@ client_main(void *arg)
 		}
 		seq++;
 	}
-	c->t1 = t;
+	c->t1 = t;	/* the end of the last request's checks */
  out:
 	if (r != 0 && c->t1 == 0)
 		c->t1 = now_ns();
@@ -1209,29 +1210,46 @@ openssh_version(char *buf, size_t len)
 	buf[strcspn(buf, ",\n")] = '\0';
 }
 
+/* The 1-minute load average: how busy the machine was besides us. */
+static void
+loadavg(char *buf, size_t len)
+{
+	FILE *f;
+
+	snprintf(buf, len, "?");
+	if ((f = fopen("/proc/loadavg", "r")) == NULL)
+		return;
+	if (fgets(buf, (int)len, f) == NULL)
+		snprintf(buf, len, "?");
+	fclose(f);
+	buf[strcspn(buf, " \n")] = '\0';
+}
+
 static void
 print_header(void)
 {
-	char when[64], cpu[128], ver[128];
+	char when[64], cpu[128], ver[128], load[32];
 	struct utsname u;
 	time_t now = time(NULL);
 
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));
 	cpu_model(cpu, sizeof(cpu));
 	openssh_version(ver, sizeof(ver));
+	loadavg(load, sizeof(load));
 	if (uname(&u) != 0)
 		snprintf(u.release, sizeof(u.release), "?");
 	if (o.tsv) {
 		printf("# date\t%s\n# cores\t%ld\n# cpu\t%s\n# kernel\t%s\n"
-		    "# skagent\t%s\n# ssh-agent\t%s\t%s\n# seconds_per_row\t%g\n"
-		    "# rounds\t%d\n", when, sysconf(_SC_NPROCESSORS_ONLN), cpu,
-		    u.release, o.skagent, o.ssh_agent, ver, o.duration, o.rounds);
+		    "# load_at_start\t%s\n# skagent\t%s\n# ssh-agent\t%s\t%s\n"
+		    "# seconds_per_row\t%g\n# rounds\t%d\n", when,
+		    sysconf(_SC_NPROCESSORS_ONLN), cpu, u.release, load,
+		    o.skagent, o.ssh_agent, ver, o.duration, o.rounds);
 		printf("row\tmetric\tskagent\tssh-agent\tratio\ttarget\tresult\n");
 		return;
 	}
 	printf("skagent bench, %s\n", when);
-	printf("machine:   %ld cores online (%s), Linux %s\n",
-	    sysconf(_SC_NPROCESSORS_ONLN), cpu, u.release);
+	printf("machine:   %ld cores online (%s), Linux %s, load %s\n",
+	    sysconf(_SC_NPROCESSORS_ONLN), cpu, u.release, load);
 	printf("skagent:   %s\n", o.skagent);
 	printf("ssh-agent: %s (%s)\n", o.ssh_agent, ver);
 	printf("each row:  %g s per agent in %d alternating rounds, each "
@@ -1289,9 +1307,16 @@ print_tsv(void)
 	}
 	for (i = 0; i < nmemrows; i++) {
 		m = &memrows[i];
-		printf("%s\t%s\t%.0f\t%.0f\t%.2f\t%s\t%s\n", m->id, m->unit,
-		    m->v[OURS], m->v[THEIRS], mem_ratio(m),
-		    m->target > 0 ? ">1" : "-", mem_result(m));
+		printf("%s\t%s", m->id, m->unit);
+		for (k = 0; k < 2; k++) {
+			if (m->v[k] < 0)
+				printf("\t-");
+			else
+				printf("\t%.*f", strcmp(m->unit, "ms") == 0 ?
+				    1 : 0, m->v[k]);
+		}
+		printf("\t%.2f\t%s\t%s\n", mem_ratio(m),
+		    m->target > 0 ? "less" : "-", mem_result(m));
 	}
 }
 
@@ -1302,7 +1327,7 @@ print_table(void)
 	const struct memrow *m;
 	char c[2][4][16], rt[16], tgt[16], fl[16], v[2][16];
 	size_t i;
-	int k, any_note = 0;
+	int k, prec, any_note = 0;
 
 	if (nrows > 0) {
 		printf("%-34s|%34s|%34s|\n", "", "skagent         ",
@@ -1365,8 +1390,9 @@ print_table(void)
 
 		m = &memrows[i];
 		snprintf(lab, sizeof(lab), "%s (%s)", m->label, m->unit);
-		fmt_num(v[0], sizeof(v[0]), m->v[OURS], 0);
-		fmt_num(v[1], sizeof(v[1]), m->v[THEIRS], 0);
+		prec = strcmp(m->unit, "ms") == 0 ? 1 : 0;
+		fmt_num(v[0], sizeof(v[0]), m->v[OURS], prec);
+		fmt_num(v[1], sizeof(v[1]), m->v[THEIRS], prec);
 		if (mem_ratio(m) > 0)
 			snprintf(rt, sizeof(rt), "%.1fx", mem_ratio(m));
 		else
@@ -1548,6 +1574,7 @@ main(int argc, char **argv)
 	};
 	struct sigaction sa;
 	const char *tmp;
+	char load[32];
 	double v;
 	int ch;
 
@@ -1653,6 +1680,8 @@ main(int argc, char **argv)
 		print_tsv();
 	else
 		print_table();
+	loadavg(load, sizeof(load));
+	printf("%sload average at the end: %s\n", o.tsv ? "# " : "\n", load);
 	cleanup_tmpdir();
 	return failures > 0 ? 1 : 0;
  bad:
