@@ -74,20 +74,26 @@ sock_connect(const char *path, int *fdp)
 	return r;
 }
 
-int
-agent_start(struct agent *a, const char *dir, const char *tag,
-    const char *const *extra, char *err)
+/* Readiness: a connection of this type to a->sock succeeds. */
+static int
+sock_ready(const char *path, int type)
 {
-	const char *argv[32];
-	union {
-		const char **c;
-		char *const *v;		/* execv's type */
-	} av;
-	size_t n = 0, i;
-	uint64_t deadline;
-	int fd, lfd, status;
-	pid_t pid;
+	struct sockaddr_un sun;
+	int fd, ok;
 
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int
+set_paths(struct agent *a, const char *dir, const char *tag, char *err)
+{
 	a->pid = -1;
 	if ((size_t)snprintf(a->sock, sizeof(a->sock), "%s/%s.sock", dir, tag) >=
 	    sizeof(a->sock) ||
@@ -97,13 +103,21 @@ agent_start(struct agent *a, const char *dir, const char *tag,
 		return SKA_ERR_INVALID_ARGUMENT;
 	}
 	unlink(a->sock);
-	argv[n++] = a->path;
-	argv[n++] = "-D";
-	argv[n++] = "-a";
-	argv[n++] = a->sock;
-	for (i = 0; extra != NULL && extra[i] != NULL && n < 31; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
+	return 0;
+}
+
+/* Runs argv with output to a->log; waits until a->sock takes connections. */
+static int
+proc_start(struct agent *a, const char **argv, int socktype, char *err)
+{
+	union {
+		const char **c;
+		char *const *v;		/* execv's type */
+	} av;
+	uint64_t deadline;
+	int fd, lfd, status;
+	pid_t pid;
+
 	if ((lfd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) == -1) {
 		snprintf(err, ERRLEN, "%.200s: %s", a->log, strerror(errno));
@@ -123,8 +137,8 @@ agent_start(struct agent *a, const char *dir, const char *tag,
 		/* never outlive the bench, whatever happens to it */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		av.c = argv;
-		execv(a->path, av.v);
-		dprintf(2, "exec %s: %s\n", a->path, strerror(errno));
+		execv(argv[0], av.v);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(lfd);
@@ -138,16 +152,46 @@ agent_start(struct agent *a, const char *dir, const char *tag,
 			    WEXITSTATUS(status) : 128 + WTERMSIG(status), a->log);
 			return SKA_ERR_AGENT_NOT_PRESENT;
 		}
-		if (sock_connect(a->sock, &fd) == 0) {
-			close(fd);
+		if (sock_ready(a->sock, socktype))
 			return 0;
-		}
 		nap_ms(10);
 	}
 	snprintf(err, ERRLEN, "%s did not listen on %s within %d s", a->name,
 	    a->sock, START_TIMEOUT_MS / 1000);
 	agent_stop(a);
 	return SKA_ERR_TIMEOUT;
+}
+
+int
+agent_start(struct agent *a, const char *dir, const char *tag,
+    const char *const *extra, char *err)
+{
+	const char *argv[32];
+	size_t n = 0, i;
+	int r;
+
+	if ((r = set_paths(a, dir, tag, err)) != 0)
+		return r;
+	argv[n++] = a->path;
+	argv[n++] = "-D";
+	argv[n++] = "-a";
+	argv[n++] = a->sock;
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 31; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	return proc_start(a, argv, SOCK_STREAM, err);
+}
+
+int
+softtoken_start(struct agent *a, const char *dir, const char *tag, char *err)
+{
+	const char *argv[] = { a->path, "--socket", a->sock, "--touch", "auto",
+	    NULL };
+	int r;
+
+	if ((r = set_paths(a, dir, tag, err)) != 0)
+		return r;
+	return proc_start(a, argv, SOCK_SEQPACKET, err);
 }
 
 void

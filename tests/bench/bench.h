@@ -15,6 +15,7 @@
 #define ERRLEN		256
 #define FRAME_MAX	(256 * 1024)	/* the largest reply we accept */
 
+/* A program the bench runs: an agent, or the software token. */
 struct agent {
 	const char *name;		/* "skagent", "ssh-agent": for messages */
 	const char *path;		/* the program */
@@ -29,6 +30,12 @@ struct agent {
  */
 int agent_start(struct agent *a, const char *dir, const char *tag,
     const char *const *extra, char *err) SKA_WUR;
+/*
+ * tests/softtoken/softtoken --socket DIR/TAG.sock --touch auto (a
+ * SOCK_SEQPACKET socket), output to DIR/TAG.log; waits as agent_start.
+ */
+int softtoken_start(struct agent *a, const char *dir, const char *tag,
+    char *err) SKA_WUR;
 /* SIGTERM, then SIGKILL after 5 s; reaps it.  Safe to call twice. */
 void agent_stop(struct agent *a);
 /* Still running (not exited, not a zombie)? */

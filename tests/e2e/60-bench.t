@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench must not rot: a short run against skagent and stock ssh-agent
-# reports every row with both agents' numbers, and the bench's checks can
-# fail: an agent that forges signatures and forgets keys is caught.
+# (and softtoken) reports every row with both agents' numbers, and the
+# bench's checks can fail: an agent that forges signatures and forgets keys
+# is caught.
 . "$(dirname "$0")/lib.sh"
 
 BENCH=$TOP/tests/bench/bench
@@ -18,7 +19,10 @@ like "list-20: both agents measured" "$out" \
     "^list-20	p50_us	[0-9.]+	[0-9.]+	[0-9.]+	3	(PASS|MISS)"
 like "memory per key measured for both" "$out" \
     "^mem-rss	bytes	-?[0-9]+	[0-9]+	"
-like "the sk row says why it is not measured" "$out" "^sk-ed25519-1	"
+like "sk-ed25519 on softtoken: the agent's overhead is measured" "$out" \
+    "^sk-ed25519-1	overhead_p50_us	-?[0-9.]+	-	-	<1000	(PASS|MISS)"
+like "... and its signatures were checked" "$out" \
+    "^sk-ed25519-1	verified	[1-9][0-9]*	-	"
 like "the core count is printed" "$out" "^# cores	[0-9]+"
 
 out=$("$BENCH" --duration 0.05 --only sign-ed25519-1 2>&1)
