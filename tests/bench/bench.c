@@ -655,7 +655,8 @@ measure_sides(struct row *rw, struct work w[2], int nclients,
 			rw->failed = 1;
 			fail("%s: %s", rw->id, t[i].err);
 		}
-		qsort(t[i].lat, t[i].nlat, sizeof(*t[i].lat), cmp_u64);
+		if (t[i].nlat > 0)
+			qsort(t[i].lat, t[i].nlat, sizeof(*t[i].lat), cmp_u64);
 		rw->ops[i] = t[i].ns ? (double)t[i].n * 1e9 / (double)t[i].ns : 0;
 		rw->p50[i] = pct_us(t[i].lat, t[i].nlat, 50);
 		rw->p99[i] = pct_us(t[i].lat, t[i].nlat, 99);
@@ -762,7 +763,8 @@ measure_floor(struct bkey *bk)
 		    lat_push(&lat, &n, &cap, now_ns() - t) != 0)
 			break;
 	}
-	qsort(lat, n, sizeof(*lat), cmp_u64);
+	if (n > 0)
+		qsort(lat, n, sizeof(*lat), cmp_u64);
 	bk->floor_p50 = pct_us(lat, n, 50);
 	free(lat);
 	sshbuf_free(sig);
