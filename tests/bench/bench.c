@@ -4,6 +4,8 @@
  * here (-D -a on a temporary socket) and get the same keys over the
  * protocol (ADD_IDENTITY); every measurement alternates between them
  * (ABBA rounds, each after a warm-up) so that drift hits both alike.
+ * Security-key signatures go through skagent to softtoken and are compared
+ * with the same call made here (ssh-agent cannot reach softtoken).
  *
  * Honesty: every request must get the reply its type calls for, or the row
  * fails; a sample of each agent's signatures (the first of every client and
@@ -349,7 +351,17 @@ build_add(struct bkey *bk)
 	return r;
 }
 
-/* Sends one frame on a new connection; the reply must be SUCCESS. */
+static void
+bkey_free(struct bkey *bk)
+{
+	key_free(bk->key);
+	sshbuf_free(bk->add);	/* wipes the private key */
+	sshbuf_free(bk->sign);
+	bk->key = NULL;
+	bk->add = bk->sign = NULL;
+}
+
+/* Sends one frame; the reply must be SUCCESS. */
 static int
 add_one(struct agent *a, int fd, const struct sshbuf *frame, struct rbuf *rb)
 {
@@ -837,12 +849,12 @@ section_sign(void)
 		if ((r = key_generate(bk->type, bk->bits, &bk->key)) != 0 ||
 		    (r = build_add(bk)) != 0 || (r = build_sign(bk)) != 0) {
 			fail("%s key: %s", bk->label, ska_err(r));
-			return;
+			goto out;
 		}
 		measure_floor(bk);
 	}
 	if (start_pair("sign") != 0)
-		return;
+		goto out;
 	for (a = 0; a < 2; a++) {
 		if ((r = sock_connect(agents[a].sock, &fd)) != 0) {
 			fail("%s: connect: %s", agents[a].name, ska_err(r));
@@ -887,6 +899,8 @@ section_sign(void)
  out:
 	rbuf_free(&rb);
 	stop_pair();
+	for (i = 0; i < NBKEYS; i++)
+		bkey_free(&bkeys[i]);
 }
 
 /* o.nkeys ed25519 keys straight from libsodium: blobs kept, frames built. */
@@ -1238,6 +1252,7 @@ section_sk(void)
 	agent_stop(&agents[OURS]);
 	token_ctx_free(ctx);
 	agent_stop(&token);
+	bkey_free(bk);
 }
 
 /* Output */
