@@ -395,3 +395,51 @@ cpu_ns(pid_t pid)
 	closedir(d);
 	return ok ? total : -1;
 }
+
+/* Runs argv, returns its output (stdout and stderr, at most len-1 bytes). */
+int
+run_capture(const char **argv, char *out, size_t len)
+{
+	union {
+		const char **c;
+		char *const *v;		/* execv's type */
+	} av;
+	size_t have = 0;
+	ssize_t n;
+	int p[2], status, fd;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDONLY)) != -1)
+			dup2(fd, 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		av.c = argv;
+		execv(argv[0], av.v);
+		_exit(127);
+	}
+	close(p[1]);
+	while (have + 1 < len) {
+		if ((n = read(p[0], out + have, len - 1 - have)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	out[have] = '\0';
+	close(p[0]);
+	if (waitpid(pid, &status, 0) == -1)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
