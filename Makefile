@@ -73,6 +73,11 @@ TAP_OBJ := tests/unit/tap.o
 UNIT := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 # Small programs the end-to-end tests drive (raw protocol client, memory scan).
 HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c))
+# skagent against OpenSSH's ssh-agent: built by make check, run by make bench.
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_OBJ := $(BENCH_SRC:.c=.o)
+BENCH := $(if $(BENCH_SRC),tests/bench/bench)
+BENCHFLAGS ?=
 
 # libFuzzer harnesses (clang): tests/fuzz/fuzz-NAME.c, seeds in
 # tests/fuzz/corpus/NAME.  Each compiles its sources in one go with the
@@ -152,6 +157,9 @@ systemd/skagent.service: systemd/skagent.service.in FORCE
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else \
 		mv -f $@.tmp $@ && $(if $(Q),echo "  GEN     $@",:); fi
 
+$(BENCH): $(BENCH_OBJ) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+
 deps:
 	@./scripts/deps build
 
@@ -168,10 +176,16 @@ check: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@$(MAKE) --no-print-directory test
 
-all-tests: all $(UNIT) $(HELPERS) $(FUZZERS)
+all-tests: all $(UNIT) $(HELPERS) $(FUZZERS) $(BENCH)
 
 test:
 	$(PROVE) $(PROVEFLAGS) $(TESTS)
+
+# About a minute: skagent and ssh-agent side by side (BENCHFLAGS=--quick,
+# --only sign, --tsv ...; see tests/bench/bench --help).
+bench: deps-check
+	@$(MAKE) --no-print-directory all $(BENCH)
+	./$(BENCH) $(BENCHFLAGS)
 
 # Runs the agent in the foreground on a fresh socket; it prints the
 # SSH_AUTH_SOCK line to paste into another shell.
@@ -215,12 +229,12 @@ ifeq ($(WITH_BASHCOMPLETION),yes)
 endif
 
 clean:
-	rm -f $(BIN) $(UNIT) $(HELPERS) $(FUZZERS) $(LIB) $(GENERATED) */*.o */*/*.o */*.d */*/*.d
+	rm -f $(BIN) $(UNIT) $(HELPERS) $(FUZZERS) $(BENCH) $(LIB) $(GENERATED) */*.o */*/*.o */*.d */*/*.d
 
 FORCE:
 
-.PHONY: all deps deps-check check all-tests test run install uninstall clean \
-	fuzz fuzzers FORCE
+.PHONY: all deps deps-check check all-tests test bench run install uninstall \
+	clean fuzz fuzzers FORCE
 .SECONDARY:
 
 -include $(wildcard */*.d */*/*.d)
