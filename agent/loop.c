@@ -34,6 +34,7 @@ struct watch {
 };
 
 static int epfd = -1;
+static int batch_left;		/* events still to handle in this epoll batch */
 static struct conn *conns;
 static size_t nconns;
 static uint64_t wake_at_ms;
@@ -150,8 +151,7 @@ conn_close(struct conn *c)
 {
 	if (c->dead)
 		return;
-	ep_mod(c->fd, 0, conn_watch(c), EPOLL_CTL_DEL);
-	close(c->fd);
+	close(c->fd);	/* and out of the epoll set with it (CLOEXEC: no copies) */
 	c->fd = -1;
 	c->dead = 1;
 	if (c->prev != NULL)
@@ -220,52 +220,55 @@ handle_accept(int lfd)
 	socklen_t credlen = sizeof(cred);
 	int fd;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* stop accepting until a client leaves */
-				error("accept: %s; refusing new clients for now",
-				    strerror(errno));
-				listen_paused = 1;
-				ep_mod(lfd, 0, &listen_watch, EPOLL_CTL_MOD);
-			}
+	/*
+	 * One client per readiness: the listener is level-triggered, so a
+	 * backlog still drains, and a lone connect (what ssh does) costs no
+	 * accept that only says EAGAIN.
+	 */
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno == EINTR)
 			return;
+		if (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM) {
+			/* stop accepting until a client leaves */
+			error("accept: %s; refusing new clients for now",
+			    strerror(errno));
+			listen_paused = 1;
+			ep_mod(lfd, 0, &listen_watch, EPOLL_CTL_MOD);
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
-			error("SO_PEERCRED: %s", strerror(errno));
-			close(fd);
-			continue;
-		}
-		if (cred.uid != 0 && cred.uid != getuid()) {
-			error("uid mismatch: peer euid %u != uid %u",
-			    (unsigned)cred.uid, (unsigned)getuid());
-			close(fd);
-			continue;
-		}
-		if ((c = conn_new(fd, cred.uid, cred.pid)) == NULL ||
-		    (w = calloc(1, sizeof(*w))) == NULL) {
-			error("accept: out of memory");
-			close(fd);
-			conn_free(c);
-			return;
-		}
-		w->kind = W_CONN;
-		w->fd = fd;
-		w->conn = c;
-		c->loop_private = w;
-		c->events = EPOLLIN;
-		c->next = conns;
-		if (conns != NULL)
-			conns->prev = c;
-		conns = c;
-		nconns++;
-		ep_mod(fd, EPOLLIN, w, EPOLL_CTL_ADD);
-		debug2("new connection fd %d from pid %ld", fd, (long)cred.pid);
+		return;
 	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1) {
+		error("SO_PEERCRED: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	if (cred.uid != 0 && cred.uid != getuid()) {
+		error("uid mismatch: peer euid %u != uid %u",
+		    (unsigned)cred.uid, (unsigned)getuid());
+		close(fd);
+		return;
+	}
+	if ((c = conn_new(fd, cred.uid, cred.pid)) == NULL ||
+	    (w = calloc(1, sizeof(*w))) == NULL) {
+		error("accept: out of memory");
+		close(fd);
+		conn_free(c);
+		return;
+	}
+	w->kind = W_CONN;
+	w->fd = fd;
+	w->conn = c;
+	c->loop_private = w;
+	c->events = EPOLLIN;
+	c->next = conns;
+	if (conns != NULL)
+		conns->prev = c;
+	conns = c;
+	nconns++;
+	ep_mod(fd, EPOLLIN, w, EPOLL_CTL_ADD);
+	debug2("new connection fd %d from pid %ld", fd, (long)cred.pid);
 }
 
 static void
@@ -361,6 +364,7 @@ loop_run(int listen_fd, pid_t parent_pid)
 		}
 		for (i = 0; i < n; i++) {
 			w = ev[i].data.ptr;
+			batch_left = n - i - 1;
 			switch (w->kind) {
 			case W_LISTEN:
 				handle_accept(w->fd);
@@ -406,6 +410,13 @@ loop_run(int listen_fd, pid_t parent_pid)
 		conn_close(conns);
 	sigprocmask(SIG_SETMASK, &osigset, NULL);
 	return 0;
+}
+
+/* Nothing else is waiting in this round of events. */
+int
+loop_idle(void)
+{
+	return batch_left == 0;
 }
 
 size_t

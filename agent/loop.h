@@ -8,5 +8,7 @@ struct watch;
 struct watch *loop_watch_fd(int fd, void (*cb)(int fd, void *arg), void *arg);
 void loop_unwatch_fd(struct watch *w);
 size_t loop_nconns(void);
+/* No other event is waiting in the current round: a short job may run here. */
+int loop_idle(void);
 
 #endif
