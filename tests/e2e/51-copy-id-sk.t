@@ -58,7 +58,8 @@ like "a second run adds nothing" "$out" "0 keys added, 3 already installed"
 # the same keys through stock ssh-copy-id: installed bare, so sshd refuses
 # the no-touch key's signatures
 rm -f "$AK"
-HOME=$T/lhome ssh-copy-id -f -F "$T/ssh_config" boot >/dev/null 2>&1
+mkdir -p "$T/lhome/.ssh"	# ssh-copy-id needs one for its temporary files
+HOME=$T/lhome ssh-copy-id -f -F "$T/ssh_config" boot >"$T/sci.out" 2>&1 || diag_file "$T/sci.out"
 is "ssh-copy-id installs the keys too" "$(grep -c sk-ssh "$AK")" 3
 fails "but without no-touch-required, which it cannot know" grep -q "^no-touch-required" "$AK"
 SSH_OPTS=(-o "IdentityFile=$T/nt.pub" -o IdentitiesOnly=yes)
