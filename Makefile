@@ -187,6 +187,11 @@ bench: deps-check
 	@$(MAKE) --no-print-directory all $(BENCH)
 	./$(BENCH) $(BENCHFLAGS)
 
+# The whole flow in a minute, no hardware needed (scripts/demo).
+demo: deps-check
+	@$(MAKE) --no-print-directory all
+	@./scripts/demo
+
 # Runs the agent in the foreground on a fresh socket; it prints the
 # SSH_AUTH_SOCK line to paste into another shell.
 run: deps
@@ -234,7 +239,7 @@ clean:
 FORCE:
 
 .PHONY: all deps deps-check check all-tests test bench run install uninstall \
-	clean fuzz fuzzers FORCE
+	clean fuzz fuzzers demo FORCE
 .SECONDARY:
 
 -include $(wildcard */*.d */*/*.d)
