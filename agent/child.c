@@ -22,7 +22,7 @@ struct child {
 	struct watch *wpid, *wout;
 	char out[CHILD_OUT_MAX + 1];
 	size_t outlen;
-	int exited, status, cancelled;
+	int exited, status, cancelled, group;
 	child_done_fn *cb;
 	void *arg;
 };
@@ -154,13 +154,14 @@ build_env(const char *const env_set[])
 	return env;
 }
 
-struct child *
-child_spawn(const char *const argv_in[], const char *const env_set[],
-    int capture, child_done_fn *cb, void *arg)
+static struct child *
+spawn(const char *const argv_in[], const char *const env_set[],
+    int capture, int group, child_done_fn *cb, void *arg)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	struct child *ch = NULL;
-	int pfd[2] = { -1, -1 }, fa_init = 0, r;
+	int pfd[2] = { -1, -1 }, fa_init = 0, attr_init = 0, r;
 	char **env = NULL, **argv = NULL;
 	pid_t pid;
 
@@ -169,6 +170,7 @@ child_spawn(const char *const argv_in[], const char *const env_set[],
 	ch->pidfd = ch->outfd = -1;
 	ch->cb = cb;
 	ch->arg = arg;
+	ch->group = group;
 	if ((env = build_env(env_set)) == NULL ||
 	    (argv = strv_dup(argv_in, 0)) == NULL)
 		goto fail;
@@ -181,7 +183,13 @@ child_spawn(const char *const argv_in[], const char *const env_set[],
 	    (capture ? posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) :
 	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) != 0)
 		goto fail;
-	if ((r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env)) != 0) {
+	if (posix_spawnattr_init(&attr) != 0)
+		goto fail;
+	attr_init = 1;
+	if (group && (posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP) != 0 ||
+	    posix_spawnattr_setpgroup(&attr, 0) != 0))
+		goto fail;
+	if ((r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env)) != 0) {
 		error("cannot run %s: %s", argv[0], strerror(r));
 		goto fail;
 	}
@@ -207,6 +215,7 @@ child_spawn(const char *const argv_in[], const char *const env_set[],
 	}
 	ch->wpid = loop_watch_fd(ch->pidfd, on_exit_fd, ch);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	strv_free(env);
 	strv_free(argv);
 	if (pfd[0] != -1)
@@ -215,6 +224,8 @@ child_spawn(const char *const argv_in[], const char *const env_set[],
  fail:
 	if (fa_init)
 		posix_spawn_file_actions_destroy(&fa);
+	if (attr_init)
+		posix_spawnattr_destroy(&attr);
 	if (pfd[0] != -1)
 		close(pfd[0]);
 	if (pfd[1] != -1)
@@ -225,6 +236,20 @@ child_spawn(const char *const argv_in[], const char *const env_set[],
 	return NULL;
 }
 
+struct child *
+child_spawn(const char *const argv[], const char *const env_set[],
+    int capture, child_done_fn *cb, void *arg)
+{
+	return spawn(argv, env_set, capture, 0, cb, arg);
+}
+
+struct child *
+child_spawn_group(const char *const argv[], const char *const env_set[],
+    int capture, child_done_fn *cb, void *arg)
+{
+	return spawn(argv, env_set, capture, 1, cb, arg);
+}
+
 void
 child_kill(struct child *ch)
 {
@@ -232,5 +257,5 @@ child_kill(struct child *ch)
 		return;
 	ch->cancelled = 1;
 	if (!ch->exited)
-		kill(ch->pid, SIGTERM);
+		kill(ch->group ? -ch->pid : ch->pid, SIGTERM);
 }

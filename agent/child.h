@@ -20,7 +20,16 @@ typedef void child_done_fn(int status, const char *out, size_t outlen, void *arg
  */
 struct child *child_spawn(const char *const argv[], const char *const env_set[],
     int capture, child_done_fn *cb, void *arg);
-/* Sends SIGTERM; cb is not called; resources go when the child exits. */
+/*
+ * As child_spawn, in a process group of its own, which child_kill ends
+ * whole (a shell command and what it started).
+ */
+struct child *child_spawn_group(const char *const argv[],
+    const char *const env_set[], int capture, child_done_fn *cb, void *arg);
+/*
+ * Sends SIGTERM (to the group of child_spawn_group) unless the child has
+ * exited; cb is not called; resources go when the child exits.
+ */
 void child_kill(struct child *ch);
 
 #endif
