@@ -124,6 +124,9 @@ $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
 tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Unit tests of the agent's pure parts link the agent objects they test.
+tests/unit/test-notices: agent/proc.o agent/recfmt.o
+
 tests/helpers/%: tests/helpers/%.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
