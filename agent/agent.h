@@ -58,6 +58,10 @@ struct agent_options {
 	char *provider_allowlist;	/* -P */
 	int confirm_forwarded;		/* -O confirm-forwarded */
 	int hide_absent;		/* -O hide-absent */
+	char *notify_cmd;		/* --notify-cmd */
+	unsigned int pin_cache;		/* --pin-cache seconds; 0 = off */
+	int no_record;			/* --no-record */
+	size_t record_max;		/* --record-size; 0 = default */
 };
 extern struct agent_options opts;
 
@@ -101,6 +105,7 @@ struct conn {
 	size_t nbinds;
 	int bind_attempted;	/* a session-bind was tried (remote socket) */
 	char *dest_desc;	/* proto: where the request in flight goes */
+	char *requester;	/* record.c: the peer's process chain */
 	struct conn *prev, *next;
 };
 
@@ -161,6 +166,9 @@ struct identity {
 	uint8_t *sealed;		/* private form, encrypted while locked */
 	size_t sealedlen;
 	int refs;			/* atomic: the store + jobs in flight */
+	int sk_token;			/* presence.c: its token (index), 0 unknown */
+	int sk_probe;			/* presence.c: probe state */
+	uint64_t sk_probe_ms;		/* presence.c: last probe started */
 	struct identity *hnext;		/* hash chain */
 	struct identity *prev, *next;	/* insertion order */
 };

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "proto.h"
+#include "status.h"
 
 #define MAX_DEST_CONSTRAINTS	1024
 #define MAX_SID_LEN		128
@@ -722,6 +723,7 @@ static const char *extensions[] = {
 	"query",
 	"session-bind@openssh.com",
 	EXT_KEY_INFO,
+	STATUS_EXT,
 	NULL
 };
 
@@ -808,6 +810,8 @@ proto_extension(struct conn *c, struct sshbuf *msg)
 		ext_query(c);
 	else if (IS(EXT_KEY_INFO) && sshbuf_len(msg) == 0)
 		ext_key_info(c);
+	else if (IS(STATUS_EXT) && sshbuf_len(msg) == 0)
+		proto_status(c);
 	else {
 		debug("unsupported extension \"%.*s\"", (int)(len > 64 ? 64 : len),
 		    (const char *)name);

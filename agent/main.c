@@ -21,8 +21,12 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "notify.h"
+#include "pincache.h"
 #include "proto.h"
+#include "record.h"
 #include "secmem.h"
+#include "status.h"
 #include "token.h"
 
 #ifndef SKAGENT_VERSION
@@ -31,6 +35,14 @@
 #define LISTEN_BACKLOG	128
 #define POOL_TOKEN_THREADS 8	/* tokens (and their waits) in parallel */
 #define OPT_TOKEN	1000
+#define OPT_NOTIFY_CMD	1001
+#define OPT_PIN_CACHE	1002
+#define OPT_NO_RECORD	1003
+#define OPT_RECORD_SIZE	1004
+#define OPT_STATUS	1005
+#define OPT_LOG		1006
+#define OPT_JSON	1007
+#define LOG_LINES_DEFAULT 20
 #define MAX_TOKENS	16
 
 struct agent_options opts = {
@@ -53,6 +65,8 @@ usage(FILE *f)
 "       skagent [-a bind_address] [-E fingerprint_hash] [-O option]\n"
 "               [-P allowed_providers] [-t life] command [arg ...]\n"
 "       skagent [-c | -s] -k\n"
+"       skagent --status\n"
+"       skagent --log [-n lines] [--json]\n"
 "       skagent -V | --help\n"
 "\n"
 "  -a bind_address  listen on this UNIX socket path\n"
@@ -63,11 +77,25 @@ usage(FILE *f)
 "  -E hash          fingerprint hash in logs: sha256 (default) or md5\n"
 "  -k               kill the agent named by SSH_AGENT_PID\n"
 "  -O option        allow-remote-pkcs11, no-restrict-websafe,\n"
-"                   websafe-allow=PATTERNS, confirm-forwarded\n"
+"                   websafe-allow=PATTERNS, confirm-forwarded,\n"
+"                   hide-absent (list no security-key key whose token\n"
+"                   is absent)\n"
 "  -P providers     allowed security-key provider paths (patterns)\n"
 "  -t life          default lifetime of added keys (e.g. 3600, 1h30m)\n"
 "  --token SPEC     also use this security key: unix:PATH (a software\n"
 "                   token) or a hidraw device path; repeatable\n"
+"  --notify-cmd CMD run CMD (/bin/sh -c) when a security key waits for a\n"
+"                   touch and when the wait ends; details in SKAGENT_*\n"
+"                   environment variables\n"
+"  --pin-cache TIME remember a security key's PIN in locked memory for\n"
+"                   TIME (e.g. 300, 5m) after it is typed; off by default\n"
+"  --no-record      keep no signing record\n"
+"  --record-size SIZE  start a new record file at SIZE (e.g. 1M, the\n"
+"                   default); the old one is kept as .1\n"
+"  --status         show the agent's security keys, PIN cache and last\n"
+"                   signatures\n"
+"  --log            show the signing record (-n lines, 20 by default;\n"
+"                   --json: the raw JSON lines)\n"
 "  -V               print the version and exit\n"
 "  -h, --help       print this help and exit\n");
 }
@@ -121,6 +149,55 @@ convtime(const char *s)
 		s = end;
 	}
 	return total;
+}
+
+/* A size in bytes, with K, M or G; 0 when invalid or under RECORD_MAX_MIN. */
+static size_t
+parse_size(const char *s)
+{
+	unsigned long long n, mult = 1;
+	char *end;
+
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *s == '-')
+		return 0;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		mult = 1024;
+		end++;
+		break;
+	case 'm': case 'M':
+		mult = 1024 * 1024;
+		end++;
+		break;
+	case 'g': case 'G':
+		mult = 1024 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		return 0;
+	}
+	if (*end != '\0' || n > SIZE_MAX / mult || n * mult < RECORD_MAX_MIN)
+		return 0;
+	return (size_t)(n * mult);
+}
+
+/* A count 1..1000000, or 0. */
+static size_t
+parse_count(const char *s)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' ||
+	    n > 1000000)
+		return 0;
+	return (size_t)n;
 }
 
 static void
@@ -320,6 +397,8 @@ set_option(const char *o)
 			return -1;
 	} else if (strcmp(o, "confirm-forwarded") == 0)
 		opts.confirm_forwarded = 1;
+	else if (strcmp(o, "hide-absent") == 0)
+		opts.hide_absent = 1;
 	else
 		return -1;
 	return 0;
@@ -332,6 +411,13 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "token", required_argument, NULL, OPT_TOKEN },
+		{ "notify-cmd", required_argument, NULL, OPT_NOTIFY_CMD },
+		{ "pin-cache", required_argument, NULL, OPT_PIN_CACHE },
+		{ "no-record", no_argument, NULL, OPT_NO_RECORD },
+		{ "record-size", required_argument, NULL, OPT_RECORD_SIZE },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "log", no_argument, NULL, OPT_LOG },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c_flag = 0, s_flag = 0, k_flag = 0, d_flag = 0, D_flag = 0;
@@ -342,9 +428,12 @@ main(int argc, char **argv)
 	size_t len;
 	const char *token_specs[MAX_TOKENS];
 	int ch, fd, nthreads, status = 0, ntokens = 0, i;
+	int status_flag = 0, log_flag = 0, json_flag = 0;
+	size_t log_lines = LOG_LINES_DEFAULT;
+	char *dir;
 
 	harden();
-	while ((ch = getopt_long(argc, argv, "+cDdksE:a:O:P:t:Vh", longopts,
+	while ((ch = getopt_long(argc, argv, "+cDdksE:a:O:P:t:n:Vh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -425,6 +514,44 @@ main(int argc, char **argv)
 			}
 			token_specs[ntokens++] = optarg;
 			break;
+		case OPT_NOTIFY_CMD:
+			opts.notify_cmd = optarg;
+			break;
+		case OPT_PIN_CACHE:
+			if ((life = convtime(optarg)) == -1) {
+				fprintf(stderr, "skagent: invalid --pin-cache "
+				    "time \"%s\"\n", optarg);
+				return 1;
+			}
+			opts.pin_cache = (unsigned int)life;
+			break;
+		case OPT_NO_RECORD:
+			opts.no_record = 1;
+			break;
+		case OPT_RECORD_SIZE:
+			if ((opts.record_max = parse_size(optarg)) == 0) {
+				fprintf(stderr, "skagent: invalid --record-size "
+				    "\"%s\" (at least %d bytes)\n", optarg,
+				    RECORD_MAX_MIN);
+				return 1;
+			}
+			break;
+		case OPT_STATUS:
+			status_flag = 1;
+			break;
+		case OPT_LOG:
+			log_flag = 1;
+			break;
+		case OPT_JSON:
+			json_flag = 1;
+			break;
+		case 'n':
+			if ((log_lines = parse_count(optarg)) == 0) {
+				fprintf(stderr, "skagent: invalid -n \"%s\"\n",
+				    optarg);
+				return 1;
+			}
+			break;
 		case 'V':
 			printf("skagent %s\n", SKAGENT_VERSION);
 			return 0;
@@ -438,6 +565,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (status_flag || log_flag) {
+		if (argc > 0 || (status_flag && log_flag)) {
+			usage(stderr);
+			return 1;
+		}
+		return status_flag ? view_status() : view_log(log_lines,
+		    json_flag);
+	}
 	if (argc > 0 && (c_flag || k_flag || s_flag || d_flag || D_flag)) {
 		usage(stderr);
 		return 1;
@@ -575,6 +710,16 @@ main(int argc, char **argv)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	logit("listening on %s", socket_name);
+	notice_set_cmd(opts.notify_cmd);
+	pincache_init(opts.pin_cache);
+	if (!opts.no_record) {
+		if ((dir = record_dir()) == NULL)
+			error("no HOME or XDG_STATE_HOME: the signing record is "
+			    "kept in memory only");
+		record_init(dir != NULL ? dir : "", opts.record_max != 0 ?
+		    opts.record_max : RECORD_MAX_DEFAULT);
+		free(dir);
+	}
 
 	if (loop_run(fd, parent_pid) != 0)
 		status = 1;
@@ -584,6 +729,8 @@ main(int argc, char **argv)
 	cleanup_socket();
 	pool_shutdown();
 	pool_complete();	/* finished jobs drop their keys, to be wiped */
+	record_shutdown();
+	pincache_clear(NULL);
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");

@@ -1,21 +1,55 @@
 /*
- * Telling the user the agent waits for them (a touch): a log line, and
- * OpenSSH's convention, $SSH_ASKPASS with SSH_ASKPASS_PROMPT=none, when a
- * display is there (or SSH_ASKPASS_REQUIRE=force).  The notice is
- * withdrawn when the wait ends.
+ * Telling the user the agent waits for them (a touch), wherever the agent
+ * runs.  Always a log line; then the first of:
+ *   - --notify-cmd CMD: /bin/sh -c CMD with the details in SKAGENT_*
+ *     environment variables, once per event ("touch" or "select") and
+ *     once more with SKAGENT_EVENT=done when the wait ends, the event's
+ *     command (its whole process group) killed first if still running;
+ *   - a desktop notification: notify-send --print-id when
+ *     DBUS_SESSION_BUS_ADDRESS is set and notify-send is in PATH,
+ *     withdrawn with gdbus (org.freedesktop.Notifications.CloseNotification)
+ *     when gdbus is in PATH, else left to expire after the touch wait;
+ *   - OpenSSH's convention, $SSH_ASKPASS with SSH_ASKPASS_PROMPT=none, when
+ *     a display is there (or SSH_ASKPASS_REQUIRE=force), killed at the end;
+ *   - the requesting process's terminal: a line on its stderr when that
+ *     is a terminal (as ssh itself prints it when it holds the key).
  */
 #ifndef SKA_NOTIFY_H
 #define SKA_NOTIFY_H
 
+#include <sys/types.h>
+
 struct notice;
 
-/* NULL when nothing beyond the log line could be shown (not an error). */
-struct notice *notice_start(const char *text);
-/* Withdraws it; result (or NULL) goes to the log.  NULL is fine. */
-void notice_done(struct notice *n, const char *result);
+/* What a notice says; every string may be NULL. */
+struct notice_info {
+	const char *event;	/* "touch" or "select" */
+	const char *message;	/* the sentence for a person */
+	const char *key;	/* fingerprint */
+	const char *key_type;	/* "ED25519-SK" */
+	const char *comment;
+	const char *token;	/* the token that waits; "" while choosing */
+	const char *requester;	/* "ssh (1234) <- bash (1100)" */
+	pid_t pid;		/* the requesting process, 0 unknown */
+	const char *destination;	/* host key fingerprint, or NULL */
+	int forwarded;
+};
+
+/* --notify-cmd (NULL: none); the string must outlive the agent's loop. */
+void notice_set_cmd(const char *cmd);
+
+/* NULL when nothing beyond the log line was shown (not an error). */
+struct notice *notice_start(const struct notice_info *ni);
+/*
+ * Withdraws it.  logline (or NULL) goes to the log; result ("ok" or why
+ * not) is SKAGENT_RESULT of the done event.  NULL n is fine.
+ */
+void notice_done(struct notice *n, const char *logline, const char *result);
 
 /* Whether SSH_ASKPASS may be used: a display, or SSH_ASKPASS_REQUIRE=force. */
 int askpass_allowed(void);
 const char *askpass_program(void);
+/* The path of name found in $PATH, or NULL; caller frees. */
+char *path_find(const char *name);
 
 #endif

@@ -12,7 +12,9 @@
 #include "agent.h"
 #include "child.h"
 #include "loop.h"
+#include "presence.h"
 #include "proto.h"
+#include "record.h"
 #include "secmem.h"
 
 #define UNLOCK_DELAY_STEP_MS	100
@@ -36,9 +38,10 @@ process_request_identities(struct conn *c)
 	const struct sshbuf *ans;
 	struct sshbuf *b = NULL;
 
-	if (keystore_locked() || proto_conn_restricted(c)) {
-		/* filtered per connection (destination constraints) */
-		if ((b = proto_identities_for(c)) == NULL) {
+	if (keystore_locked() || proto_conn_restricted(c) || opts.hide_absent) {
+		/* filtered per connection (destination constraints, presence) */
+		if ((b = opts.hide_absent ? presence_identities_for(c) :
+		    proto_identities_for(c)) == NULL) {
 			reply_failure(c);
 			return;
 		}
@@ -114,6 +117,7 @@ sign_done(struct job *j)
 		error("signature with %s failed: %s", fp ? fp : "?", ska_err(s->r));
 		free(fp);
 	}
+	record_sign(c, s->id, s->r, NULL, s->data, s->dlen);
 	proto_sign_finish(c, s->r, s->sig);
 	c->req = NULL;
 	sign_req_free(s);
@@ -145,6 +149,8 @@ confirm_done(int status, const char *out, size_t outlen, void *arg)
 	if (!allowed || c->dead) {
 		if (!c->dead)
 			logit("user refused use of key %s", s->id->comment);
+		record_sign(c, s->id, c->dead ? SKA_ERR_CANCELLED :
+		    SKA_ERR_CONFIRM_DENIED, NULL, s->data, s->dlen);
 		reply_failure(c);
 		c->req = NULL;
 		sign_req_free(s);
@@ -198,8 +204,10 @@ process_sign_request(struct conn *c, struct sshbuf *msg)
 	}
 	if (log_level() >= LOG_LEVEL_DEBUG)	/* not on the hot path otherwise */
 		fp = key_fingerprint(id->key, opts.fp_hash);
-	if (proto_sign_permitted(c, id, data, dlen) != 0)
+	if (proto_sign_permitted(c, id, data, dlen) != 0) {
+		record_sign(c, id, SKA_ERR_AGENT_FAILURE, NULL, data, dlen);
 		goto fail;
+	}
 	if (key_is_sk(id->key)) {
 		proto_sk_sign(c, id, data, dlen, flags);
 		free(fp);
@@ -239,6 +247,7 @@ process_sign_request(struct conn *c, struct sshbuf *msg)
 		 * load the workers take them, on every core.
 		 */
 		sign_run(&s->job);
+		record_sign(c, s->id, s->r, NULL, s->data, s->dlen);
 		proto_sign_finish(c, s->r, s->sig);
 		c->busy = 0;
 		c->req = NULL;
@@ -556,7 +565,8 @@ proto_conn_cancel(struct conn *c)
 void
 proto_conn_free(struct conn *c)
 {
-	(void)c;
+	free(c->requester);
+	c->requester = NULL;
 }
 
 /* Dispatch */

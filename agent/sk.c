@@ -2,20 +2,33 @@
  * Signatures through security keys.  The token operation runs on the
  * token pool (it may wait for a touch); the loop meanwhile serves everyone
  * else.  A key that needs a PIN is tried once without, as OpenSSH does;
- * on PIN_REQUIRED the user is asked once through SSH_ASKPASS and the
- * signature is tried once more: the token's retry counter is never spent
- * in a loop.  A client that leaves cancels its pending touch.
+ * on PIN_REQUIRED the PIN cache (--pin-cache) is tried, else the user is
+ * asked once through SSH_ASKPASS, and the signature is tried once more on
+ * the token that asked: the token's retry counter is never spent in a
+ * loop.  A cached PIN the token refuses is forgotten at once and the user
+ * asked instead, so it costs one retry.  When the token waits for a touch
+ * (its worker tells us through an eventfd) the user is told who asked
+ * (notify.h); a client that leaves cancels its pending touch.  Every
+ * request ends in the signing record.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "loop.h"
 #include "notify.h"
+#include "pincache.h"
+#include "presence.h"
 #include "proto.h"
+#include "record.h"
 #include "secmem.h"
 #include "sk.h"
 #include "token.h"
@@ -31,20 +44,38 @@ struct sk_req {
 	struct sshbuf *sig;
 	struct token_cancel *cancel;
 	char *pin;			/* locked memory */
+	int pin_cached;			/* s->pin came from the cache */
+	int cache_tried;
 	int pin_asked;
+	char device[TOKEN_SPEC_MAX];	/* only this token ("": any) */
 	struct token_req treq;
 	struct child *prompt;		/* a confirm or PIN prompt */
 	struct notice *notice;
 	int running;			/* on a worker */
 	int r;
+	/* a token event from the worker (ev_mtx) */
+	int ev;
+	char ev_token[TOKEN_SPEC_MAX];
+	struct sk_req *prev, *next;	/* requests alive (loop) */
 };
+
+static struct sk_req *reqs;
+static pthread_mutex_t ev_mtx = PTHREAD_MUTEX_INITIALIZER;
+static int ev_fd = -1;
+static struct watch *ev_watch;
 
 static void
 sk_req_free(struct sk_req *s)
 {
 	if (s == NULL)
 		return;
-	notice_done(s->notice, NULL);
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else if (reqs == s)
+		reqs = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	notice_done(s->notice, NULL, "cancelled");
 	if (s->prompt != NULL)
 		child_kill(s->prompt);
 	identity_unref(s->id);
@@ -59,9 +90,20 @@ sk_req_free(struct sk_req *s)
 	free(s);
 }
 
+static const char *
+token_used(const struct sk_req *s)
+{
+	return s->treq.token[0] != '\0' ? s->treq.token : s->device;
+}
+
 static void
 finish(struct conn *c, struct sk_req *s, int r)
 {
+	struct record_sk rs;
+
+	rs.token = token_used(s);
+	rs.sig = s->sig;
+	record_sign(c, s->id, r, &rs, s->data, s->dlen);
 	proto_sign_finish(c, r, s->sig);
 	c->req = NULL;
 	sk_req_free(s);
@@ -76,14 +118,119 @@ fingerprint(const struct sk_req *s)
 	return fp != NULL ? fp : strdup("?");
 }
 
+/* Touch notices */
+
+/* On the worker: the token waits for a touch (or for the user to choose). */
+static void
+on_token_event(void *arg, enum token_event ev, const char *token)
+{
+	struct sk_req *s = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&ev_mtx);
+	s->ev = (int)ev;
+	snprintf(s->ev_token, sizeof(s->ev_token), "%s",
+	    token != NULL ? token : "");
+	pthread_mutex_unlock(&ev_mtx);
+	while (write(ev_fd, &one, sizeof(one)) == -1 && errno == EINTR)
+		;
+}
+
+static void
+show_notice(struct sk_req *s, int ev, const char *token)
+{
+	struct conn *c = s->job.conn;
+	struct notice_info ni;
+	char *fp, *dest, *text = NULL, *msg = NULL, *what = NULL;
+	const char *use = NULL;
+
+	notice_done(s->notice, NULL, ev == TOKEN_EVENT_TOUCH ? "chosen" :
+	    "again");
+	s->notice = NULL;
+	fp = fingerprint(s);
+	dest = conn_destination(c, &ni.forwarded);
+	sign_use(s->data, s->dlen, &use, &text);
+	if (use != NULL && strcmp(use, "login") == 0) {
+		if (asprintf(&what, "\nfor a login as %s%s%s%s", text,
+		    dest != NULL ? " to host " : "", dest != NULL ? dest : "",
+		    dest != NULL && ni.forwarded ?
+		    " through a forwarded agent" : "") < 0)
+			what = NULL;
+	} else if (use != NULL) {
+		if (asprintf(&what, "\nfor an SSHSIG signature (namespace "
+		    "%s)", text) < 0)
+			what = NULL;
+	}
+	if (asprintf(&msg, "%s key %s %s (%s)%s%s\nrequested by %s%s",
+	    ev == TOKEN_EVENT_TOUCH ? "Confirm user presence for" :
+	    "Touch the security key that holds", key_type_short(s->id->key),
+	    fp, s->id->comment, *token != '\0' ? "\non security key " : "",
+	    token, *conn_requester(c) != '\0' ? conn_requester(c) :
+	    "an unknown process", what != NULL ? what : "") < 0)
+		msg = NULL;
+	ni.event = ev == TOKEN_EVENT_TOUCH ? "touch" : "select";
+	ni.message = msg;
+	ni.key = fp;
+	ni.key_type = key_type_short(s->id->key);
+	ni.comment = s->id->comment;
+	ni.token = token;
+	ni.requester = conn_requester(c);
+	ni.pid = c->pid;
+	ni.destination = dest;
+	s->notice = notice_start(&ni);
+	free(fp);
+	free(dest);
+	free(text);
+	free(what);
+	free(msg);
+}
+
+static void
+on_events(int fd, void *arg)
+{
+	struct sk_req *s;
+	char token[TOKEN_SPEC_MAX];
+	uint64_t v;
+	int ev;
+
+	(void)arg;
+	while (read(fd, &v, sizeof(v)) == -1 && errno == EINTR)
+		;
+	for (s = reqs; s != NULL; s = s->next) {
+		pthread_mutex_lock(&ev_mtx);
+		ev = s->ev;
+		s->ev = 0;
+		memcpy(token, s->ev_token, sizeof(token));
+		pthread_mutex_unlock(&ev_mtx);
+		if (ev != 0 && s->running && !s->job.conn->dead)
+			show_notice(s, ev, token);
+	}
+}
+
+static int
+events_init(void)
+{
+	if (ev_fd != -1)
+		return 0;
+	if ((ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return -1;
+	ev_watch = loop_watch_fd(ev_fd, on_events, NULL);
+	return 0;
+}
+
+/* The signature */
+
 static void
 sign_run(struct job *j)
 {
 	struct sk_req *s = (struct sk_req *)j;
 
 	memset(&s->treq, 0, sizeof(s->treq));
+	s->treq.device = s->device[0] != '\0' ? s->device : NULL;
 	s->treq.pin = s->pin;
 	s->treq.cancel = s->cancel;
+	s->treq.notify = on_token_event;
+	s->treq.notify_arg = s;
 	s->r = sk_sign_key(agent_tokens, &s->treq, s->key, s->data, s->dlen,
 	    s->sig);
 }
@@ -93,26 +240,39 @@ static void sign_done(struct job *j);
 static void
 submit(struct conn *c, struct sk_req *s)
 {
-	char *fp, *text = NULL, *dest;
-
-	if ((key_sk_flags(s->id->key) & KEY_SK_USER_PRESENCE_REQD) &&
-	    s->notice == NULL) {
-		fp = fingerprint(s);
-		dest = proto_conn_destination(c);
-		if (asprintf(&text, "Confirm user presence for key %s %s%s%s",
-		    key_type_short(s->id->key), fp, dest != NULL ? "\n" : "",
-		    dest != NULL ? dest : "") > 0)
-			s->notice = notice_start(text);
-		free(text);
-		free(dest);
-		free(fp);
-	}
 	sshbuf_reset(s->sig);
 	s->job.run = sign_run;
 	s->job.done = sign_done;
 	s->job.conn = c;
 	s->running = 1;
 	pool_submit_to(POOL_TOKEN, &s->job);
+}
+
+/* Takes the PIN cached for token spec, if any; the try goes to that token. */
+static int
+use_cached_pin(struct sk_req *s, const char *spec)
+{
+	char *pin;
+
+	if (s->cache_tried || spec == NULL || *spec == '\0' ||
+	    (pin = pincache_get(spec)) == NULL)
+		return 0;
+	s->cache_tried = 1;
+	secmem_free_str(s->pin);
+	s->pin = pin;
+	s->pin_cached = 1;
+	snprintf(s->device, sizeof(s->device), "%s", spec);
+	debug("using the cached PIN of %s for key %s", spec, s->id->comment);
+	return 1;
+}
+
+static void
+start(struct conn *c, struct sk_req *s)
+{
+	/* verify-required: a PIN cached for the key's token saves a try */
+	if (key_sk_flags(s->key) & KEY_SK_USER_VERIFICATION_REQD)
+		(void)use_cached_pin(s, presence_token_spec(s->id->sk_token));
+	submit(c, s);
 }
 
 static void
@@ -129,6 +289,8 @@ pin_answer(int status, const char *out, size_t outlen, void *arg)
 		finish(c, s, SKA_ERR_PIN_REQUIRED);
 		return;
 	}
+	secmem_free_str(s->pin);
+	s->pin_cached = 0;
 	if ((s->pin = secmem_alloc(n + 1)) == NULL) {
 		finish(c, s, SKA_ERR_ALLOC_FAIL);
 		return;
@@ -137,12 +299,16 @@ pin_answer(int status, const char *out, size_t outlen, void *arg)
 	submit(c, s);
 }
 
+/* Asks once; the PIN goes to the token that wanted it. */
 static int
-ask_pin(struct conn *c, struct sk_req *s)
+ask_pin(struct conn *c, struct sk_req *s, const char *spec)
 {
 	const char *argv[3];
 	char *fp, *prompt = NULL;
 
+	s->pin_asked = 1;
+	if (spec != NULL && *spec != '\0' && spec != s->device)
+		snprintf(s->device, sizeof(s->device), "%s", spec);
 	if (!askpass_allowed()) {
 		error("a PIN is needed for key %s but there is no way to ask "
 		    "(no display; set SSH_ASKPASS_REQUIRE=force to use SSH_ASKPASS)",
@@ -167,36 +333,60 @@ ask_pin(struct conn *c, struct sk_req *s)
 	return s->prompt != NULL ? 0 : -1;
 }
 
+static int
+pin_refused(int r)
+{
+	return r == SKA_ERR_PIN_INVALID || r == SKA_ERR_PIN_AUTH_BLOCKED ||
+	    r == SKA_ERR_PIN_BLOCKED;
+}
+
 static void
 sign_done(struct job *j)
 {
 	struct sk_req *s = (struct sk_req *)j;
 	struct conn *c = j->conn;
-	char buf[128];
+	char buf[128], spec[TOKEN_SPEC_MAX];
+	int up = (key_sk_flags(s->id->key) & KEY_SK_USER_PRESENCE_REQD) != 0;
 
 	s->running = 0;
-	notice_done(s->notice, s->r == 0 &&
-	    (key_sk_flags(s->id->key) & KEY_SK_USER_PRESENCE_REQD) ?
-	    "User presence confirmed" : NULL);
+	notice_done(s->notice, s->r == 0 && up ? "User presence confirmed" :
+	    NULL, s->r == 0 ? "ok" : ska_err(s->r));
 	s->notice = NULL;
+	presence_signed(s->id, s->r, s->treq.token);
 	if (c->dead) {
 		logit("signature with security key %s cancelled: the client "
 		    "left (%s)", s->id->comment, ska_err(s->r));
 		finish(c, s, SKA_ERR_CANCELLED);
 		return;
 	}
-	if (s->r == SKA_ERR_PIN_REQUIRED && !s->pin_asked) {
-		s->pin_asked = 1;
-		if (ask_pin(c, s) == 0)
+	snprintf(spec, sizeof(spec), "%s", token_used(s));
+	if (s->r == SKA_ERR_PIN_REQUIRED && s->pin == NULL) {
+		if (use_cached_pin(s, spec)) {
+			submit(c, s);
+			return;
+		}
+		if (!s->pin_asked && ask_pin(c, s, spec) == 0)
 			return;
 	}
+	if (pin_refused(s->r) && s->pin_cached) {
+		/* never spend a second retry on it */
+		pincache_forget(spec, "the security key refused it");
+		secmem_free_str(s->pin);
+		s->pin = NULL;
+		s->pin_cached = 0;
+		if (s->r == SKA_ERR_PIN_INVALID && !s->pin_asked &&
+		    ask_pin(c, s, spec) == 0)
+			return;
+	}
+	if (s->r == 0 && s->pin != NULL && !s->pin_cached)
+		pincache_put(spec, s->pin);
 	if (s->r != 0)
 		error("signature with security key %s (%s) failed: %s",
-		    s->id->comment, s->treq.token[0] ? s->treq.token : "no token",
+		    s->id->comment, spec[0] ? spec : "no token",
 		    token_strerror(s->r, &s->treq, buf, sizeof(buf)));
 	else
 		debug("signed with security key %s on %s", s->id->comment,
-		    s->treq.token);
+		    spec);
 	finish(c, s, s->r);
 }
 
@@ -212,7 +402,7 @@ confirm_answer(int status, const char *out, size_t outlen, void *arg)
 		finish(c, s, SKA_ERR_CONFIRM_DENIED);
 		return;
 	}
-	submit(c, s);
+	start(c, s);
 }
 
 void
@@ -232,6 +422,8 @@ proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
 		error("no token layer");
 		goto fail;
 	}
+	if (events_init() != 0)
+		error("token events: %s", strerror(errno));
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->sig = sshbuf_new()) == NULL ||
 	    (s->cancel = token_cancel_new()) == NULL ||
@@ -244,6 +436,10 @@ proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
 	if (key_dup(id->key, &s->key) != 0)
 		goto fail;
 	s->job.conn = c;
+	s->job.run = sign_run;
+	if ((s->next = reqs) != NULL)
+		reqs->prev = s;
+	reqs = s;
 	c->busy = 1;
 	c->req = s;
 	if (id->confirm || proto_confirm_required(c)) {
@@ -258,7 +454,7 @@ proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
 		free(prompt);
 		return;
 	}
-	submit(c, s);
+	start(c, s);
 	return;
  fail:
 	free(prompt);
@@ -279,18 +475,22 @@ proto_sk_cancel(struct conn *c)
 		return 1;
 	}
 	/* waiting for a prompt: end it now */
-	c->req = NULL;
-	sk_req_free(s);
-	conn_done(c);
+	if (s->prompt != NULL) {
+		child_kill(s->prompt);
+		s->prompt = NULL;
+	}
+	finish(c, s, SKA_ERR_CANCELLED);
 	return 1;
 }
 
 void
 proto_on_lock(void)
 {
+	pincache_clear("the agent was locked");
 }
 
 void
 proto_on_remove_all(void)
 {
+	pincache_clear("all keys were removed");
 }

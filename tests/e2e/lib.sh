@@ -19,9 +19,11 @@ chmod 700 "$T"
 # fails); TAP goes to stdout.  VERBOSE=1 keeps stderr on the terminal.
 [ -n "${VERBOSE:-}" ] || exec 2>>"$T/stderr.log"
 export HOME_ORIG=${HOME:-/}
-# Nothing from the user's own setup leaks in.
-unset SSH_AGENT_PID DISPLAY WAYLAND_DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE
-export SSH_AUTH_SOCK=
+# Nothing from the user's own setup leaks in (nor out: the agent's signing
+# record goes to the scratch directory, no notice to the user's desktop).
+unset SSH_AGENT_PID DISPLAY WAYLAND_DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE \
+	DBUS_SESSION_BUS_ADDRESS
+export SSH_AUTH_SOCK= XDG_STATE_HOME=$T/state
 
 _tap_n=0
 _tap_fail=0

@@ -1,0 +1,254 @@
+/*
+ * The signing record, the agent's side: what a signature was (key,
+ * requester, destination, the token's flags and counter), kept in memory
+ * for the status view and appended to the record file in batches: a line
+ * is formatted on the loop thread (a few microseconds) and the batch is
+ * written at most FLUSH_MS later by one write(2), so that in-memory
+ * signatures do not pay a system call each.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "loop.h"
+#include "proc.h"
+#include "record.h"
+
+#define FLUSH_MS	500
+#define FLUSH_BYTES	(64 * 1024)	/* or sooner, when this much waits */
+#define SSH2_MSG_USERAUTH_REQUEST 50
+
+static int enabled;
+static struct recfile rf = { -1, NULL, 0 };
+static int file_ok;
+static int write_failing;
+static struct jbuf pending;
+static int timer_fd = -1;
+static struct watch *timer_watch;
+static int timer_armed;
+static char *ring[RECORD_RECENT];
+static size_t ring_next;
+static pid_t own_sid = -1;
+
+void
+record_init(const char *dir, size_t max)
+{
+	int r;
+
+	if ((enabled = dir != NULL) == 0 || *dir == '\0')
+		return;
+	if ((r = recfile_open(&rf, dir, RECORD_FILE, max)) != 0) {
+		error("signing record %s/%s: %s: %s; keeping the last %d "
+		    "in memory only", dir, RECORD_FILE, ska_err(r),
+		    strerror(errno), RECORD_RECENT);
+		return;
+	}
+	file_ok = 1;
+}
+
+int
+record_enabled(void)
+{
+	return enabled;
+}
+
+static void
+flush(void)
+{
+	int r;
+
+	if (pending.len == 0)
+		return;
+	if (file_ok) {
+		if ((r = recfile_append(&rf, pending.p, pending.len)) != 0) {
+			if (!write_failing)
+				error("signing record %s: %s: %s", rf.path,
+				    ska_err(r), strerror(errno));
+			write_failing = 1;
+		} else
+			write_failing = 0;
+	}
+	jbuf_reset(&pending);
+}
+
+static void
+on_timer(int fd, void *arg)
+{
+	uint64_t n;
+
+	(void)arg;
+	while (read(fd, &n, sizeof(n)) == -1 && errno == EINTR)
+		;
+	timer_armed = 0;
+	flush();
+}
+
+static void
+arm_timer(void)
+{
+	struct itimerspec its;
+
+	if (timer_armed)
+		return;
+	if (timer_fd == -1) {
+		if ((timer_fd = timerfd_create(CLOCK_MONOTONIC,
+		    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
+			return;
+		if ((timer_watch = loop_watch_fd(timer_fd, on_timer,
+		    NULL)) == NULL) {
+			close(timer_fd);
+			timer_fd = -1;
+			return;
+		}
+	}
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = FLUSH_MS / 1000;
+	its.it_value.tv_nsec = (long)(FLUSH_MS % 1000) * 1000000;
+	if (timerfd_settime(timer_fd, 0, &its, NULL) == 0)
+		timer_armed = 1;
+}
+
+void
+record_shutdown(void)
+{
+	size_t i;
+
+	flush();
+	jbuf_free(&pending);
+	recfile_close(&rf);
+	file_ok = 0;
+	if (timer_watch != NULL)
+		loop_unwatch_fd(timer_watch);
+	timer_watch = NULL;
+	if (timer_fd != -1)
+		close(timer_fd);
+	timer_fd = -1;
+	for (i = 0; i < RECORD_RECENT; i++) {
+		free(ring[i]);
+		ring[i] = NULL;
+	}
+	enabled = 0;
+}
+
+const char *
+conn_requester(struct conn *c)
+{
+	char buf[PROC_CHAIN_LEN];
+
+	if (c->requester != NULL)
+		return c->requester;
+	if (own_sid == -1)
+		own_sid = getsid(0);
+	proc_chain("/proc", c->pid, own_sid, PROC_CHAIN_MAX, buf, sizeof(buf));
+	c->requester = strdup(buf);
+	return c->requester != NULL ? c->requester : "";
+}
+
+char *
+conn_destination(struct conn *c, int *forwardedp)
+{
+	size_t i;
+
+	*forwardedp = 0;
+	if (c->nbinds == 0)
+		return NULL;
+	for (i = 0; i < c->nbinds; i++)
+		*forwardedp |= c->binds[i].forwarded;
+	return key_fingerprint(c->binds[c->nbinds - 1].hostkey, opts.fp_hash);
+}
+
+void
+sign_use(const uint8_t *data, size_t dlen, const char **usep, char **textp)
+{
+	struct sshbuf *b = NULL;
+	uint8_t t;
+
+	*usep = NULL;
+	*textp = NULL;
+	if (data == NULL)
+		return;
+	if (dlen >= 6 && memcmp(data, "SSHSIG", 6) == 0) {
+		if ((b = sshbuf_from(data + 6, dlen - 6)) != NULL &&
+		    sshbuf_get_cstring(b, textp, NULL) == 0)
+			*usep = "sshsig";
+	} else if ((b = sshbuf_from(data, dlen)) != NULL &&
+	    sshbuf_get_string_direct(b, NULL, NULL) == 0 &&
+	    sshbuf_get_u8(b, &t) == 0 && t == SSH2_MSG_USERAUTH_REQUEST &&
+	    sshbuf_get_cstring(b, textp, NULL) == 0)
+		*usep = "login";
+	sshbuf_free(b);
+}
+
+void
+record_sign(struct conn *c, struct identity *id, int r,
+    const struct record_sk *sk, const uint8_t *data, size_t dlen)
+{
+	struct record_entry e;
+	struct timespec ts;
+	char *fp = NULL, *dest = NULL, *text = NULL;
+	uint8_t flags;
+	uint32_t counter;
+	size_t start = pending.len, slot;
+
+	if (!enabled)
+		return;
+	memset(&e, 0, sizeof(e));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	e.ok = r == 0;
+	e.error = r != 0 ? ska_err(r) : NULL;
+	fp = key_fingerprint(id->key, opts.fp_hash);
+	e.key = fp != NULL ? fp : "?";
+	e.type = key_type_short(id->key);
+	e.comment = id->comment;
+	e.requester = conn_requester(c);
+	e.pid = c->pid;
+	e.up = e.uv = -1;
+	e.counter = -1;
+	if (sk != NULL) {
+		e.sk = 1;
+		e.token = sk->token;
+		if (r == 0 && sk->sig != NULL &&
+		    key_sk_signature_parse(sshbuf_ptr(sk->sig),
+		    sshbuf_len(sk->sig), &flags, &counter) == 0) {
+			e.up = (flags & 0x01) != 0;
+			e.uv = (flags & 0x04) != 0;
+			e.counter = counter;
+		}
+	}
+	e.destination = dest = conn_destination(c, &e.forwarded);
+	sign_use(data, dlen, &e.use, &text);
+	if (e.use != NULL && strcmp(e.use, "login") == 0)
+		e.user = text;
+	else if (e.use != NULL)
+		e.ns = text;
+	if (record_format(&pending, &e) == 0) {
+		slot = ring_next++ % RECORD_RECENT;
+		free(ring[slot]);
+		ring[slot] = strndup(pending.p + start, pending.len - start - 1);
+		if (pending.len >= FLUSH_BYTES)
+			flush();
+		else
+			arm_timer();
+	}
+	free(fp);
+	free(dest);
+	free(text);
+}
+
+size_t
+record_recent(const char **lines, size_t max)
+{
+	size_t n = 0, i, k;
+
+	k = ring_next > RECORD_RECENT ? ring_next - RECORD_RECENT : 0;
+	for (i = k; i < ring_next && n < max; i++)
+		if (ring[i % RECORD_RECENT] != NULL)
+			lines[n++] = ring[i % RECORD_RECENT];
+	return n;
+}
