@@ -71,8 +71,7 @@ still_good(struct pin_entry *e, uint64_t now)
 		drop(e, "time is up");
 		return 0;
 	}
-	if (token_node(e->spec, &n) != 0 || n.dev != e->node.dev ||
-	    n.ino != e->node.ino) {
+	if (token_node(e->spec, &n) != 0 || !token_node_same(&n, &e->node)) {
 		drop(e, "the security key went away");
 		return 0;
 	}

@@ -52,7 +52,16 @@ token_node(const char *spec, struct token_node *n)
 		return -1;
 	n->dev = st.st_dev;
 	n->ino = st.st_ino;
+	n->ctime = st.st_ctim;
 	return 0;
+}
+
+int
+token_node_same(const struct token_node *a, const struct token_node *b)
+{
+	return a->dev == b->dev && a->ino == b->ino &&
+	    a->ctime.tv_sec == b->ctime.tv_sec &&
+	    a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
 int
