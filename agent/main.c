@@ -62,6 +62,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: skagent [-c | -s] [-Dd] [-a bind_address] [-E fingerprint_hash]\n"
 "               [-O option] [-P allowed_providers] [-t life] [--token spec]\n"
+"               [--notify-cmd cmd] [--pin-cache time] [--no-record]\n"
+"               [--record-size size]\n"
 "       skagent [-a bind_address] [-E fingerprint_hash] [-O option]\n"
 "               [-P allowed_providers] [-t life] command [arg ...]\n"
 "       skagent [-c | -s] -k\n"

@@ -114,6 +114,11 @@ json_put_string(struct jbuf *j, const char *str, size_t max)
 	if ((r = jbuf_put(j, "\"", 1)) != 0)
 		return r;
 	while (i < n) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\') {
+			i++;
+			run++;
+			continue;
+		}
 		ulen = utf8_len(s + i, n - i);
 		if (ulen > 0 && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' &&
 		    s[i] != 0x7f) {
@@ -205,20 +210,43 @@ put_bool(struct jbuf *j, const char *name, int v)
 	return jbuf_puts(j, v ? "true" : "false");
 }
 
+/* n (>= 0) as exactly w decimal digits */
+static void
+digits(char *p, int n, int w)
+{
+	while (w-- > 0) {
+		p[w] = (char)('0' + n % 10);
+		n /= 10;
+	}
+}
+
 int
 record_format(struct jbuf *j, const struct record_entry *e)
 {
 	struct tm tm;
 	time_t t = (time_t)(e->time_ms / 1000);
 	size_t start = j->len;
-	char ts[96];
+	char ts[32];
 	int r;
 
-	if (gmtime_r(&t, &tm) == NULL)
+	if (e->time_ms < 0 || gmtime_r(&t, &tm) == NULL ||
+	    tm.tm_year + 1900 > 9999)
 		return SKA_ERR_INVALID_ARGUMENT;
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(e->time_ms % 1000));
+	/* "YYYY-MM-DDThh:mm:ss.mmmZ", without printf on the hot path */
+	digits(ts, tm.tm_year + 1900, 4);
+	ts[4] = '-';
+	digits(ts + 5, tm.tm_mon + 1, 2);
+	ts[7] = '-';
+	digits(ts + 8, tm.tm_mday, 2);
+	ts[10] = 'T';
+	digits(ts + 11, tm.tm_hour, 2);
+	ts[13] = ':';
+	digits(ts + 14, tm.tm_min, 2);
+	ts[16] = ':';
+	digits(ts + 17, tm.tm_sec, 2);
+	ts[19] = '.';
+	digits(ts + 20, (int)(e->time_ms % 1000), 3);
+	memcpy(ts + 23, "Z", 2);
 	if ((r = jbuf_put(j, "{", 1)) != 0 ||
 	    (r = put_str(j, "time", ts)) != 0 ||
 	    (r = put_str(j, "result", e->ok ? "ok" : "failed")) != 0 ||

@@ -3,7 +3,8 @@
 # asked, which key and token, where to), withdrawn when the wait ends; a
 # desktop notification through notify-send and gdbus (stand-ins: there is
 # no desktop here); the requester's terminal; the signing record after a
-# mixed session, line for line; skagent --log and --status.
+# mixed session, line for line; skagent --log and --status; choosing
+# among tokens (a select notice); rotation; --no-record.
 . "$(dirname "$0")/lib.sh"
 
 ENROLL=$TOP/tests/helpers/sk-enroll
@@ -189,6 +190,32 @@ fails "--status shows no escape character" sh -c "'$SKAGENT' --status | grep -q 
 ok "nor --log" wait_for 5 sh -c "'$SKAGENT' --log | grep -q 'evil?\[2J'"
 fails "--log shows no escape character" sh -c "'$SKAGENT' --log | grep -q \"\$(printf '\\033')\""
 stop_agent
+
+# several tokens, a verify-required key never used: touch the right one
+# first (select), then the PIN, then the touch on the chosen token
+start_token two --pin 123456
+cat >"$T/askpass" <<'AP'
+#!/bin/sh
+echo 123456
+AP
+chmod +x "$T/askpass"
+SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force \
+	start_agent --token "unix:$T/one.tok" --token "unix:$T/two.tok" \
+	--notify-cmd "$T/notify"
+"$ENROLL" -d "unix:$T/two.tok" -v -p 123456 -c uv-sk >"$T/uv.pub" || bail enroll
+rm -f "$T"/n/*
+ok "a verify-required key on one of two tokens signs" ssh-add -T "$T/uv.pub"
+is "first: select, no token named yet" \
+	"$(nv "$T/n/1.select" SKAGENT_EVENT)|$(nv "$T/n/1.select" SKAGENT_TOKEN)" "select|"
+like "select: touch the key that holds it" "$(head -1 "$T/n/1.select.msg")" \
+	"^Touch the security key that holds key ED25519-SK $(re "$(fp "$T/uv.pub")") \(uv-sk\)$"
+ok "select withdrawn" wait_for 5 test -f "$T/n/1.done"
+is "then the touch on token two" "$(nv "$T/n/2.touch" SKAGENT_TOKEN)" "unix:$T/two.tok"
+ok "withdrawn when it came" wait_for 5 test -f "$T/n/2.done"
+is "ok" "$(nv "$T/n/2.done" SKAGENT_RESULT)" ok
+stop_agent
+stop_token one
+start_token one
 
 # rotation: a small record size keeps the file small, the rest in .1
 rm -rf "$T/state"
