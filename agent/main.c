@@ -732,7 +732,8 @@ main(int argc, char **argv)
 	pool_shutdown();
 	pool_complete();	/* finished jobs drop their keys, to be wiped */
 	record_shutdown();
-	pincache_clear(NULL);
+	pincache_shutdown();
+	proto_sk_shutdown();
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");

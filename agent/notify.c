@@ -262,29 +262,46 @@ start_askpass(struct notice *n, const struct notice_info *ni)
 	return n->child != NULL ? 0 : -1;
 }
 
+/* One line, no control characters (a comment must not drive a terminal). */
+static char *
+one_line(const char *msg)
+{
+	unsigned char *p;
+	char *s;
+
+	if ((s = strdup(msg != NULL ? msg : "")) == NULL)
+		return NULL;
+	for (p = (unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\n')
+			*p = ' ';
+		else if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			p[0] = p[1] = '?';	/* C1 controls */
+	}
+	return s;
+}
+
 /* A line on the requester's stderr, if that is a terminal. */
 static int
 start_terminal(const struct notice_info *ni)
 {
-	char path[64], *line = NULL;
+	char path[64], *line = NULL, *msg;
 	int fd, r = -1, len;
 
-	if (ni->pid <= 0)
+	if (ni->pid <= 0 || (msg = one_line(ni->message)) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%ld/fd/2", (long)ni->pid);
 	if ((fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK |
-	    O_CLOEXEC)) == -1)
+	    O_CLOEXEC)) == -1) {
+		free(msg);
 		return -1;
-	if (isatty(fd) && (len = asprintf(&line, "%s (skagent)\r\n",
-	    ni->message != NULL ? ni->message : "")) > 0) {
-		char *p;
-
-		for (p = line; *p != '\0'; p++)
-			if (*p == '\n' && p[1] != '\0')
-				*p = ' ';
-		r = write(fd, line, (size_t)len) == len ? 0 : -1;
 	}
+	if (isatty(fd) && (len = asprintf(&line, "%s (skagent)\r\n",
+	    msg)) > 0)
+		r = write(fd, line, (size_t)len) == len ? 0 : -1;
 	free(line);
+	free(msg);
 	close(fd);
 	return r;
 }
@@ -292,13 +309,10 @@ start_terminal(const struct notice_info *ni)
 static void
 log_message(const char *msg)
 {
-	char *one, *p;
+	char *one;
 
-	if (msg == NULL || (one = strdup(msg)) == NULL)
+	if (msg == NULL || (one = one_line(msg)) == NULL)
 		return;
-	for (p = one; *p != '\0'; p++)
-		if (*p == '\n')
-			*p = ' ';
 	logit("%s", one);
 	free(one);
 }

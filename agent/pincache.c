@@ -201,3 +201,15 @@ pincache_left(const char *spec)
 		return -1;
 	return (int)((e->expires_ms - now + 999) / 1000);
 }
+
+void
+pincache_shutdown(void)
+{
+	pincache_clear(NULL);
+	if (timer_watch != NULL)
+		loop_unwatch_fd(timer_watch);
+	timer_watch = NULL;
+	if (timer_fd != -1)
+		close(timer_fd);
+	timer_fd = -1;
+}

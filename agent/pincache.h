@@ -26,6 +26,8 @@ void pincache_put(const char *spec, const char *pin);
 /* why (or NULL) goes to the log when something was forgotten. */
 void pincache_forget(const char *spec, const char *why);
 void pincache_clear(const char *why);
+/* At exit: everything forgotten, the timer closed. */
+void pincache_shutdown(void);
 /* Seconds before spec's PIN is forgotten, or -1 when none is cached. */
 int pincache_left(const char *spec);
 

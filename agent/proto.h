@@ -42,5 +42,7 @@ void proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
 int proto_sk_cancel(struct conn *c);
 extern struct token_ctx *agent_tokens;
 void proto_on_lock(void);
+/* At exit, after the pools have stopped. */
+void proto_sk_shutdown(void);
 
 #endif

@@ -484,6 +484,17 @@ proto_sk_cancel(struct conn *c)
 }
 
 void
+proto_sk_shutdown(void)
+{
+	if (ev_watch != NULL)
+		loop_unwatch_fd(ev_watch);
+	ev_watch = NULL;
+	if (ev_fd != -1)
+		close(ev_fd);
+	ev_fd = -1;
+}
+
+void
 proto_on_lock(void)
 {
 	pincache_clear("the agent was locked");

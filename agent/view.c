@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "agent-client.h"
 #include "key.h"
 #include "record.h"
@@ -376,6 +378,10 @@ view_status(void)
 	uint8_t rec_on, hide;
 	int fd = -1, r, any;
 
+	if (sodium_init() < 0) {
+		fprintf(stderr, "skagent: cannot initialise libsodium\n");
+		return 1;
+	}
 	if ((r = agent_connect(NULL, &fd)) != 0) {
 		fprintf(stderr, "skagent: %s\n", ska_err(r));
 		return 1;
