@@ -47,13 +47,15 @@ done
 # skagent
 is "skagent -E: the hashes" "$(complete_line "$C/skagent" "skagent -E ")" "md5 sha256"
 is "skagent -O: the options" "$(complete_line "$C/skagent" "skagent -O ")" \
-	"allow-remote-pkcs11 confirm-forwarded no-restrict-websafe websafe-allow="
+	"allow-remote-pkcs11 confirm-forwarded hide-absent no-restrict-websafe websafe-allow="
 is "skagent -O no-: completes the word" "$(complete_line "$C/skagent" "skagent -O no-")" \
 	"no-restrict-websafe"
 is "skagent -a: files" "$(complete_line "$C/skagent" "skagent -a $T/files/k")" \
 	"$T/files/key1.pub $T/files/key2"
 is "skagent --token u: unix:" "$(complete_line "$C/skagent" "skagent --token u")" "unix:"
 is "skagent -t: nothing to offer" "$(complete_line "$C/skagent" "skagent -t ")" ""
+is "skagent --pin-cache: nothing to offer" "$(complete_line "$C/skagent" "skagent --pin-cache ")" ""
+like "skagent --notify-cmd no: a command" "$(complete_line "$C/skagent" "skagent --notify-cmd noh")" "(^| )nohup( |$)"
 like "skagent -D ba: a command" "$(complete_line "$C/skagent" "skagent -D ba")" "(^| )bash( |$)"
 is "skagent ... bash: after the command, its arguments (files, without bash-completion)" \
 	"$(complete_line "$C/skagent" "skagent -t 1h bash $T/files/key")" \
