@@ -2,9 +2,10 @@
  * The signing record, the agent's side: what a signature was (key,
  * requester, destination, the token's flags and counter), kept in memory
  * for the status view and appended to the record file in batches: a line
- * is formatted on the loop thread (a few microseconds) and the batch is
- * written at most FLUSH_MS later by one write(2), so that in-memory
- * signatures do not pay a system call each.
+ * is formatted on the loop thread (about a microsecond: fingerprints of
+ * the keys last seen are kept) and the batch is written at most FLUSH_MS
+ * later by one write(2), so that in-memory signatures do not pay a system
+ * call each.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -34,6 +35,17 @@ static int timer_armed;
 static char *ring[RECORD_RECENT];
 static size_t ring_next;
 static pid_t own_sid = -1;
+
+/* Fingerprints of the keys last recorded: a hash per signature costs more
+   than the rest of the line. */
+#define FP_CACHE	8
+#define FP_MAX		128
+static struct {
+	uint8_t *blob;
+	size_t len;
+	char fp[FP_MAX];
+} fpc[FP_CACHE];
+static size_t fpc_next;
 
 void
 record_init(const char *dir, size_t max)
@@ -113,10 +125,48 @@ arm_timer(void)
 		timer_armed = 1;
 }
 
+/* k's fingerprint into fp (FP_MAX bytes); "?" if it cannot be made. */
+static void
+fingerprint(const struct key *k, char *fp)
+{
+	const uint8_t *blob;
+	size_t len, i;
+	char *f;
+
+	blob = key_blob(k, &len);
+	for (i = 0; i < FP_CACHE; i++) {
+		if (fpc[i].blob != NULL && fpc[i].len == len &&
+		    memcmp(fpc[i].blob, blob, len) == 0) {
+			memcpy(fp, fpc[i].fp, FP_MAX);
+			return;
+		}
+	}
+	if ((f = key_fingerprint(k, opts.fp_hash)) == NULL ||
+	    strlen(f) >= FP_MAX) {
+		strcpy(fp, "?");
+		free(f);
+		return;
+	}
+	strcpy(fp, f);
+	free(f);
+	i = fpc_next++ % FP_CACHE;
+	free(fpc[i].blob);
+	if ((fpc[i].blob = malloc(len)) == NULL)
+		return;
+	memcpy(fpc[i].blob, blob, len);
+	fpc[i].len = len;
+	memcpy(fpc[i].fp, fp, FP_MAX);
+}
+
 void
 record_shutdown(void)
 {
 	size_t i;
+
+	for (i = 0; i < FP_CACHE; i++) {
+		free(fpc[i].blob);
+		fpc[i].blob = NULL;
+	}
 
 	flush();
 	jbuf_free(&pending);
@@ -190,10 +240,10 @@ record_sign(struct conn *c, struct identity *id, int r,
 {
 	struct record_entry e;
 	struct timespec ts;
-	char *fp = NULL, *dest = NULL, *text = NULL;
+	char fp[FP_MAX], dest[FP_MAX], *text = NULL;
 	uint8_t flags;
 	uint32_t counter;
-	size_t start = pending.len, slot;
+	size_t start = pending.len, slot, i;
 
 	if (!enabled)
 		return;
@@ -202,8 +252,8 @@ record_sign(struct conn *c, struct identity *id, int r,
 	e.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	e.ok = r == 0;
 	e.error = r != 0 ? ska_err(r) : NULL;
-	fp = key_fingerprint(id->key, opts.fp_hash);
-	e.key = fp != NULL ? fp : "?";
+	fingerprint(id->key, fp);
+	e.key = fp;
 	e.type = key_type_short(id->key);
 	e.comment = id->comment;
 	e.requester = conn_requester(c);
@@ -221,7 +271,12 @@ record_sign(struct conn *c, struct identity *id, int r,
 			e.counter = counter;
 		}
 	}
-	e.destination = dest = conn_destination(c, &e.forwarded);
+	if (c->nbinds != 0) {
+		fingerprint(c->binds[c->nbinds - 1].hostkey, dest);
+		e.destination = dest;
+		for (i = 0; i < c->nbinds; i++)
+			e.forwarded |= c->binds[i].forwarded;
+	}
 	sign_use(data, dlen, &e.use, &text);
 	if (e.use != NULL && strcmp(e.use, "login") == 0)
 		e.user = text;
@@ -236,8 +291,6 @@ record_sign(struct conn *c, struct identity *id, int r,
 		else
 			arm_timer();
 	}
-	free(fp);
-	free(dest);
 	free(text);
 }
 
