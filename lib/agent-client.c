@@ -364,3 +364,42 @@ agent_key_info(int fd, struct agent_keylist **listp)
 	sshbuf_free(data);
 	return r;
 }
+
+int
+agent_add_identity(int fd, const struct key *k, const char *comment)
+{
+	struct sshbuf *req = NULL, *reply = NULL;
+	uint8_t type;
+	int r, sk;
+
+	if (fd < 0 || k == NULL || !key_has_private(k))
+		return SKA_ERR_INVALID_ARGUMENT;
+	sk = key_is_sk(k);
+	if ((req = sshbuf_new()) == NULL) {
+		r = SKA_ERR_ALLOC_FAIL;
+		goto out;
+	}
+	if ((r = sshbuf_put_u8(req, sk ? SSH_AGENTC_ADD_ID_CONSTRAINED :
+	    SSH_AGENTC_ADD_IDENTITY)) != 0 ||
+	    (r = key_private_serialize(k, req)) != 0 ||
+	    (r = sshbuf_put_cstring(req, comment != NULL ? comment : "")) != 0)
+		goto out;
+	if (sk &&
+	    ((r = sshbuf_put_u8(req, SSH_AGENT_CONSTRAIN_EXTENSION)) != 0 ||
+	    (r = sshbuf_put_cstring(req, AGENT_CONSTRAIN_SK_PROVIDER)) != 0 ||
+	    (r = sshbuf_put_cstring(req, "internal")) != 0))
+		goto out;
+	if ((r = agent_request(fd, req, &reply)) != 0 ||
+	    (r = sshbuf_get_u8(reply, &type)) != 0)
+		goto out;
+	if (is_failure(type))
+		r = SKA_ERR_AGENT_FAILURE;
+	else if (type != SSH_AGENT_SUCCESS || sshbuf_len(reply) != 0)
+		r = SKA_ERR_INVALID_FORMAT;
+	else
+		r = 0;
+ out:
+	sshbuf_free(req);	/* wipes the private key */
+	sshbuf_free(reply);
+	return r;
+}

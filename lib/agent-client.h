@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "key.h"
 #include "sshbuf.h"
 
 #define SSH_AGENT_FAILURE		5
@@ -27,6 +28,10 @@
 #define SSH_AGENTC_EXTENSION		27
 #define SSH_AGENT_EXTENSION_FAILURE	28
 #define SSH_AGENT_EXTENSION_RESPONSE	29
+#define SSH_AGENTC_ADD_IDENTITY		17
+#define SSH_AGENTC_ADD_ID_CONSTRAINED	25
+#define SSH_AGENT_CONSTRAIN_EXTENSION	255
+#define AGENT_CONSTRAIN_SK_PROVIDER	"sk-provider@openssh.com"
 
 #define AGENT_CLIENT_MAX_REPLY		(256 * 1024)
 #define AGENT_CLIENT_MAX_KEYS		2048
@@ -71,6 +76,18 @@ int agent_list_identities(int fd, struct agent_keylist **listp) SKA_WUR;
  */
 int agent_extension(int fd, const char *name, const struct sshbuf *data,
     struct sshbuf **replyp) SKA_WUR;
+
+/*
+ * Adds k (which must hold its private half) with comment (NULL: ""), as
+ * ssh-add does without -c or -t: ADD_IDENTITY, or, for a security key,
+ * ADD_ID_CONSTRAINED with the constraint sk-provider@openssh.com
+ * "internal" (ssh-add always names the provider of an sk key).  0 when the
+ * agent answered SUCCESS; SKA_ERR_AGENT_FAILURE when it refused (replies 5,
+ * 28, 30, 102); SKA_ERR_AGENT_COMMUNICATION when the connection was lost;
+ * SKA_ERR_INVALID_FORMAT for any other reply.
+ */
+int agent_add_identity(int fd, const struct key *k,
+    const char *comment) SKA_WUR;
 
 /* key-info@skagent.org: every key with its sk flags and application. */
 int agent_key_info(int fd, struct agent_keylist **listp) SKA_WUR;

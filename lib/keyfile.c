@@ -754,6 +754,51 @@ sync_dir(const char *path)
 	free(dir);
 }
 
+/* The signals that would kill us between writing and renaming. */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t hold;
+
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	sigaddset(&hold, SIGTSTP);
+	pthread_sigmask(SIG_BLOCK, &hold, old);
+}
+
+int
+keyfile_write_file(const char *path, const uint8_t *data, size_t len,
+    mode_t mode, int flags)
+{
+	char *tmp = NULL;
+	int overwrite = (flags & KEYFILE_OVERWRITE) != 0, r, saved;
+	sigset_t old;
+
+	if (path == NULL || *path == '\0' || (data == NULL && len != 0))
+		return SKA_ERR_INVALID_ARGUMENT;
+	hold_signals(&old);
+	if ((!overwrite && (r = exists(path)) != 0) ||
+	    (r = write_temp(path, data, len, mode, &tmp)) != 0 ||
+	    (r = install(tmp, path, overwrite)) != 0)
+		goto out;
+	free(tmp);
+	tmp = NULL;
+	sync_dir(path);
+	r = 0;
+ out:
+	saved = errno;
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return r;
+}
+
 int
 keyfile_save_params(const char *path, const struct key *k,
     const char *comment, const char *passphrase,
@@ -764,17 +809,11 @@ keyfile_save_params(const char *path, const struct key *k,
 	char *tmppriv = NULL, *tmppub = NULL;
 	int overwrite = (flags & KEYFILE_OVERWRITE) != 0, installed = 0;
 	int r, saved;
-	sigset_t hold, old;
+	sigset_t old;
 
 	if (path == NULL || *path == '\0' || k == NULL)
 		return SKA_ERR_INVALID_ARGUMENT;
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGHUP);
-	sigaddset(&hold, SIGQUIT);
-	sigaddset(&hold, SIGTSTP);
-	pthread_sigmask(SIG_BLOCK, &hold, &old);
+	hold_signals(&old);
 	if (asprintf(&pubpath, "%s.pub", path) == -1) {
 		pubpath = NULL;
 		r = SKA_ERR_ALLOC_FAIL;

@@ -15,6 +15,8 @@
 #ifndef SKA_KEYFILE_H
 #define SKA_KEYFILE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -107,5 +109,13 @@ int keyfile_save(const char *path, const struct key *k, const char *comment,
 int keyfile_save_params(const char *path, const struct key *k,
     const char *comment, const char *passphrase,
     const struct keyfile_params *p, int flags) SKA_WUR;
+
+/*
+ * Writes one file (mode as given) the same way: atomically, signals held,
+ * nothing left behind on failure; without KEYFILE_OVERWRITE an existing
+ * path gives SKA_ERR_FILE_EXISTS.  For ssh-keygen -O write-attestation.
+ */
+int keyfile_write_file(const char *path, const uint8_t *data, size_t len,
+    mode_t mode, int flags) SKA_WUR;
 
 #endif

@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "agent-add.h"
+#include "agent-client.h"
 #include "key.h"
 #include "keyfile.h"
 #include "prompt.h"
@@ -373,7 +373,7 @@ do_generate(struct keygen *kg)
 {
 	struct key *k = NULL;
 	char *comment = NULL, *pass = NULL, *fp = NULL, *art = NULL;
-	int r, flags;
+	int r, flags, fd = -1;
 
 	kg->kind->prepare(kg);
 	if (!kg->quiet)
@@ -410,7 +410,11 @@ do_generate(struct keygen *kg)
 		fflush(stdout);
 	}
 	if (kg->add) {
-		if ((r = agent_add_identity(NULL, k, comment)) != 0)
+		if ((r = agent_connect(NULL, &fd)) == 0) {
+			r = agent_add_identity(fd, k, comment);
+			close(fd);
+		}
+		if (r != 0)
 			fatal("Could not add the key to the agent: %s",
 			    ska_err(r));
 		if (!kg->quiet)
