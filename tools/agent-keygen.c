@@ -1,9 +1,9 @@
 /*
- * agent-keygen: ssh-keygen's key generation and -y, writing OpenSSH's own
- * file formats, and --add to hand the new key to the running agent.
- * One function pair per key kind (prepare: check the options before any
- * prompt; generate: make the key), so security keys slot in beside the
- * plain kinds.
+ * agent-keygen: ssh-keygen's key generation, -y and -K, writing OpenSSH's
+ * own file formats, and --add to hand the new key (or a security key's
+ * resident keys) to the running agent.  One function pair per key kind
+ * (prepare: check the options before any prompt; generate: make the key):
+ * plain keys in memory, security keys through the token layer (sk.h).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -26,8 +26,16 @@
 #include "prompt.h"
 #include "randomart.h"
 #include "secmem.h"
+#include "sk.h"
+#include "sshbuf.h"
+#include "token.h"
 
 #define MAX_OPTS	32
+#define MAX_TOKENS	8
+#define SK_USER_MAX	31		/* -O user=: 32 bytes, NUL-padded */
+#define CHALLENGE_MAX	(64 * 1024)	/* -O challenge=FILE */
+#define PIN_TRIES	2		/* as ssh-keygen: then give up */
+#define ATTEST_MAGIC	"ssh-sk-attest-v01"
 
 struct keygen {
 	const struct kind *kind;
@@ -41,9 +49,19 @@ struct keygen {
 	char *old_passphrase;	/* -P, locked memory */
 	const char *opts[MAX_OPTS];
 	size_t nopts;
-	const char *token;
+	const char *tokens[MAX_TOKENS];	/* --token */
+	size_t ntokens;
 	int add;
 	int quiet;
+	/* security keys: -O options, the tokens, the attestation */
+	struct token_ctx *tctx;
+	const char *sk_application;	/* NULL: "ssh:" */
+	const char *sk_user;
+	const char *sk_device;
+	const char *sk_attest_path;
+	uint8_t sk_flags;
+	struct sshbuf *sk_challenge;	/* NULL: random */
+	struct sshbuf *sk_attest;	/* ssh-sk-attest-v01, after enrolling */
 };
 
 struct kind {
@@ -51,7 +69,7 @@ struct kind {
 	enum key_type type;
 	const char *file;	/* under ~/.ssh */
 	void (*prepare)(struct keygen *);	/* exits on bad options */
-	int (*generate)(const struct keygen *, struct key **);
+	int (*generate)(struct keygen *, struct key **);
 };
 
 static void
@@ -74,7 +92,7 @@ plain_prepare(struct keygen *kg)
 	if (kg->nopts > 0)
 		fatal("Option \"%s\" is only for security keys (-t ed25519-sk "
 		    "or ecdsa-sk)", kg->opts[0]);
-	if (kg->token != NULL)
+	if (kg->ntokens > 0)
 		fatal("--token is only for security keys (-t ed25519-sk or "
 		    "ecdsa-sk)");
 	switch (kg->kind->type) {
@@ -101,29 +119,262 @@ plain_prepare(struct keygen *kg)
 }
 
 static int
-plain_generate(const struct keygen *kg, struct key **keyp)
+plain_generate(struct keygen *kg, struct key **keyp)
 {
 	return key_generate(kg->kind->type, kg->bits, keyp);
 }
 
 /*
- * Security keys: enrolment through the token layer (another piece of
- * work).  prepare will check -O (application=, user=, resident,
- * verify-required, no-touch-required, challenge=, write-attestation=,
- * device=) and --token, and find the token; generate will enrol.
+ * Security keys.  prepare reads -O as ssh-keygen does and sets up the
+ * tokens: with --token only those, otherwise every hidraw security key
+ * libfido2 finds.  generate enrolls on the token (-O device=, the only
+ * one present, or the one the user touches), asking for the PIN when the
+ * token wants one.
  */
+static void
+sk_tokens(struct keygen *kg)
+{
+	size_t i;
+	int r;
+
+	if ((r = token_ctx_new(&kg->tctx)) != 0)
+		fatal("Cannot use security keys: %s", ska_err(r));
+	for (i = 0; i < kg->ntokens; i++) {
+		if ((r = token_ctx_add_device(kg->tctx, kg->tokens[i])) != 0)
+			fatal("Invalid --token \"%s\": %s", kg->tokens[i],
+			    r == SKA_ERR_INVALID_ARGUMENT ?
+			    "expected unix:PATH or a /dev path" : ska_err(r));
+	}
+	if (kg->ntokens > 0)
+		token_ctx_set_discovery(kg->tctx, 0);
+}
+
+static void
+check_device(const char *spec)
+{
+	if (*spec == '\0' || strlen(spec) >= TOKEN_SPEC_MAX ||
+	    (strncmp(spec, "unix:", 5) != 0 && *spec != '/'))
+		fatal("Invalid FIDO device \"%s\": expected unix:PATH or a "
+		    "/dev path", spec);
+}
+
+static struct sshbuf *
+load_challenge(const char *path)
+{
+	struct sshbuf *b = NULL;
+	uint8_t *p;
+	FILE *f;
+	size_t n;
+
+	if ((f = fopen(path, "re")) == NULL)
+		fatal("Unable to load FIDO enrollment challenge \"%s\": %s",
+		    path, strerror(errno));
+	if ((b = sshbuf_new()) == NULL ||
+	    sshbuf_reserve(b, CHALLENGE_MAX + 1, &p) != 0)
+		fatal("Out of memory");
+	n = fread(p, 1, CHALLENGE_MAX + 1, f);
+	if (ferror(f))
+		fatal("Unable to load FIDO enrollment challenge \"%s\": %s",
+		    path, strerror(errno));
+	fclose(f);
+	if (n == 0)
+		fatal("FIDO enrollment challenge \"%s\" is empty", path);
+	if (n > CHALLENGE_MAX)
+		fatal("FIDO enrollment challenge \"%s\" is too long (more "
+		    "than %d bytes)", path, CHALLENGE_MAX);
+	if (sshbuf_consume_end(b, CHALLENGE_MAX + 1 - n) != 0)
+		fatal("Out of memory");
+	return b;
+}
+
 static void
 sk_prepare(struct keygen *kg)
 {
-	fatal("%s: security keys are not supported yet in this build",
-	    kg->type_name);
+	const char *o;
+	size_t i;
+
+	kg->sk_flags = KEY_SK_USER_PRESENCE_REQD;
+	for (i = 0; i < kg->nopts; i++) {
+		o = kg->opts[i];
+		if (strcasecmp(o, "no-touch-required") == 0)
+			kg->sk_flags &= ~KEY_SK_USER_PRESENCE_REQD;
+		else if (strcasecmp(o, "verify-required") == 0)
+			kg->sk_flags |= KEY_SK_USER_VERIFICATION_REQD;
+		else if (strcasecmp(o, "resident") == 0)
+			kg->sk_flags |= KEY_SK_RESIDENT_KEY;
+		else if (strncasecmp(o, "device=", 7) == 0) {
+			check_device(o + 7);
+			kg->sk_device = o + 7;
+		} else if (strncasecmp(o, "user=", 5) == 0) {
+			if (strlen(o + 5) > SK_USER_MAX)
+				fatal("FIDO user id \"%s\" is too long: at "
+				    "most %d bytes", o + 5, SK_USER_MAX);
+			kg->sk_user = *(o + 5) != '\0' ? o + 5 : NULL;
+		} else if (strncasecmp(o, "challenge=", 10) == 0) {
+			sshbuf_free(kg->sk_challenge);
+			kg->sk_challenge = load_challenge(o + 10);
+		} else if (strncasecmp(o, "write-attestation=", 18) == 0) {
+			if (o[18] == '\0')
+				fatal("No file given for write-attestation=");
+			kg->sk_attest_path = o + 18;
+		} else if (strncasecmp(o, "application=", 12) == 0) {
+			if (strncmp(o + 12, "ssh:", 4) != 0)
+				fatal("FIDO application string must begin "
+				    "with \"ssh:\"");
+			kg->sk_application = o + 12;
+		} else
+			fatal("Option \"%s\" is unsupported for FIDO "
+			    "authenticator enrollment", o);
+	}
+	sk_tokens(kg);
+}
+
+/* Shown when the token waits for the person (token.h notify events). */
+struct touch_note {
+	const char *what;	/* "key generation", "key download" */
+	int quiet;
+	int shown;		/* a touch was asked for already */
+};
+
+static void
+touch_notify(void *arg, enum token_event ev, const char *token)
+{
+	struct touch_note *n = arg;
+
+	if (n->quiet)
+		return;
+	if (ev == TOKEN_EVENT_SELECT)
+		printf("Several security keys are present: touch the one "
+		    "to use.\n");
+	else if (ev == TOKEN_EVENT_TOUCH) {
+		printf("You may need to touch your authenticator%s to "
+		    "authorize %s.\n", n->shown ? " again" : "", n->what);
+		n->shown = 1;
+	}
+	fflush(stdout);
+}
+
+static char *
+read_pin(void)
+{
+	char *pin = NULL;
+	int r;
+
+	if ((r = prompt_read("Enter PIN for authenticator: ",
+	    PROMPT_ALLOW_STDIN, &pin)) != 0)
+		fatal("Failed to read the PIN: %s", ska_err(r));
+	if (*pin == '\0') {
+		secmem_free_str(pin);
+		fatal("No PIN given");
+	}
+	return pin;
+}
+
+/*
+ * After a token operation failed: 1 when it is worth asking for a PIN
+ * (again), else exits with what went wrong.  *pinp is freed.
+ */
+static int
+pin_retry(const char *what, int r, const struct token_req *req,
+    char **pinp, int *triesp)
+{
+	char ebuf[128];
+
+	token_strerror(r, req, ebuf, sizeof(ebuf));
+	if (r == SKA_ERR_PIN_REQUIRED && *pinp == NULL)
+		return 1;
+	secmem_free_str(*pinp);
+	*pinp = NULL;
+	if (r != SKA_ERR_PIN_INVALID)
+		fatal("%s: %s", what, ebuf);
+	if (++*triesp >= PIN_TRIES)
+		fatal("Too many incorrect PINs: %s", ebuf);
+	if (req->pin_retries >= 0)
+		fprintf(stderr, "PIN incorrect (%d %s left)\n",
+		    req->pin_retries, req->pin_retries == 1 ? "try" : "tries");
+	else
+		fprintf(stderr, "PIN incorrect\n");
+	return 1;
+}
+
+/* ssh-keygen's confirm_sk_overwrite(), on a terminal only. */
+static void
+confirm_sk_overwrite(const struct keygen *kg)
+{
+	const char *app = kg->sk_application != NULL ?
+	    kg->sk_application : "ssh:";
+	const char *user = kg->sk_user != NULL ? kg->sk_user : "null";
+	char yesno[16];
+
+	if (!isatty(STDIN_FILENO))
+		fatal("A resident key scoped to '%s' with user id '%s' "
+		    "already exists on the security key; not overwriting it "
+		    "(no terminal to ask).", app, user);
+	printf("A resident key scoped to '%s' with user id '%s' already "
+	    "exists.\n", app, user);
+	printf("Overwrite key in token (y/n)? ");
+	fflush(stdout);
+	if (fgets(yesno, sizeof(yesno), stdin) == NULL ||
+	    (yesno[0] != 'y' && yesno[0] != 'Y'))
+		fatal("Key enrollment failed: %s",
+		    ska_err(SKA_ERR_CREDENTIAL_EXISTS));
+}
+
+/* OpenSSH's attestation blob (PROTOCOL.u2f), as ssh-sk.c writes it. */
+static struct sshbuf *
+attestation_blob(const struct token_cred *c)
+{
+	struct sshbuf *b;
+
+	if ((b = sshbuf_new()) == NULL ||
+	    sshbuf_put_cstring(b, ATTEST_MAGIC) != 0 ||
+	    sshbuf_put_string(b, c->att_x5c, c->att_x5c_len) != 0 ||
+	    sshbuf_put_string(b, c->att_sig, c->att_sig_len) != 0 ||
+	    sshbuf_put_string(b, c->authdata, c->authdata_len) != 0 ||
+	    sshbuf_put_u32(b, 0) != 0 ||		/* reserved flags */
+	    sshbuf_put_string(b, NULL, 0) != 0)		/* reserved */
+		fatal("Out of memory");
+	return b;
 }
 
 static int
-sk_generate(const struct keygen *kg, struct key **keyp)
+sk_generate(struct keygen *kg, struct key **keyp)
 {
-	*keyp = NULL;
-	return SKA_ERR_FEATURE_UNSUPPORTED;
+	struct token_req req;
+	struct token_cred *cred = NULL;
+	struct touch_note note = { "key generation", kg->quiet, 0 };
+	char *pin = NULL;
+	uint8_t flags = kg->sk_flags;
+	int r, tries = 0;
+
+	for (;;) {
+		memset(&req, 0, sizeof(req));
+		req.device = kg->sk_device;
+		req.pin = pin;
+		req.notify = touch_notify;
+		req.notify_arg = &note;
+		r = sk_enroll_key(kg->tctx, &req, kg->kind->type,
+		    kg->sk_application, kg->sk_user, flags,
+		    kg->sk_challenge != NULL ? sshbuf_ptr(kg->sk_challenge) :
+		    NULL, kg->sk_challenge != NULL ?
+		    sshbuf_len(kg->sk_challenge) : 0, keyp, &cred);
+		if (r == 0)
+			break;
+		if (r == SKA_ERR_CREDENTIAL_EXISTS &&
+		    (flags & KEY_SK_FORCE_OPERATION) == 0) {
+			confirm_sk_overwrite(kg);
+			flags |= KEY_SK_FORCE_OPERATION;
+			continue;
+		}
+		if (pin_retry("Key enrollment failed", r, &req, &pin,
+		    &tries))
+			pin = read_pin();
+	}
+	secmem_free_str(pin);
+	if (kg->sk_attest_path != NULL)
+		kg->sk_attest = attestation_blob(cred);
+	token_creds_free(cred, 1);
+	return 0;
 }
 
 static const struct kind kinds[] = {
@@ -230,20 +481,20 @@ create_ssh_dir(const struct keygen *kg)
 }
 
 /*
- * Asks before replacing the key or its .pub, on a terminal only.  Returns
+ * Asks before replacing path or path.pub, on a terminal only.  Returns
  * KEYFILE_OVERWRITE, or 0 when there is nothing to replace; exits when
  * the answer is no or nobody can be asked.
  */
 static int
-confirm_overwrite(const struct keygen *kg)
+confirm_overwrite(const char *path)
 {
 	char pub[PATH_MAX + 8], yesno[16];
 	const char *existing = NULL;
 	struct stat st;
 
-	snprintf(pub, sizeof(pub), "%s.pub", kg->file);
-	if (lstat(kg->file, &st) == 0)
-		existing = kg->file;
+	snprintf(pub, sizeof(pub), "%s.pub", path);
+	if (lstat(path, &st) == 0)
+		existing = path;
 	else if (lstat(pub, &st) == 0)
 		existing = pub;
 	if (existing == NULL)
@@ -368,12 +619,25 @@ do_print_public(struct keygen *kg)
 	return 0;
 }
 
+/* As ssh-add: security keys go with sk-provider "internal". */
+static int
+add_to_agent(const struct key *k, const char *comment)
+{
+	int fd = -1, r;
+
+	if ((r = agent_connect(NULL, &fd)) != 0)
+		return r;
+	r = agent_add_identity(fd, k, comment);
+	close(fd);
+	return r;
+}
+
 static int
 do_generate(struct keygen *kg)
 {
 	struct key *k = NULL;
 	char *comment = NULL, *pass = NULL, *fp = NULL, *art = NULL;
-	int r, flags, fd = -1;
+	int r, flags;
 
 	kg->kind->prepare(kg);
 	if (!kg->quiet)
@@ -381,7 +645,7 @@ do_generate(struct keygen *kg)
 	if (!kg->have_file)
 		ask_filename(kg, "Enter file in which to save the key");
 	create_ssh_dir(kg);
-	flags = confirm_overwrite(kg);
+	flags = confirm_overwrite(kg->file);
 	if ((r = kg->kind->generate(kg, &k)) != 0)
 		fatal("Key generation failed: %s", ska_err(r));
 	if (kg->new_passphrase != NULL) {
@@ -409,12 +673,19 @@ do_generate(struct keygen *kg)
 		printf("%s\n", art);
 		fflush(stdout);
 	}
+	if (kg->sk_attest != NULL) {
+		if ((r = keyfile_write_file(kg->sk_attest_path,
+		    sshbuf_ptr(kg->sk_attest), sshbuf_len(kg->sk_attest), 0600,
+		    KEYFILE_OVERWRITE)) != 0)
+			fatal("Unable to write attestation data \"%s\": %s",
+			    kg->sk_attest_path, ska_err(r));
+		if (!kg->quiet)
+			printf("Your FIDO attestation certificate has been "
+			    "saved in %s\n", kg->sk_attest_path);
+		fflush(stdout);
+	}
 	if (kg->add) {
-		if ((r = agent_connect(NULL, &fd)) == 0) {
-			r = agent_add_identity(fd, k, comment);
-			close(fd);
-		}
-		if (r != 0)
+		if ((r = add_to_agent(k, comment)) != 0)
 			fatal("Could not add the key to the agent: %s",
 			    ska_err(r));
 		if (!kg->quiet)
@@ -428,8 +699,163 @@ do_generate(struct keygen *kg)
 	return 0;
 }
 
+/*
+ * -K: the file name ssh-keygen -K gives a resident key (sk_suffix()):
+ * id_<type>_rk, then _APP (the application less "ssh:" or "ssh://") if
+ * not empty, then _USER when the user id is not all zeros: as text up to
+ * a NUL, or in hex when that text has a byte that is not printable ASCII,
+ * a '/', a '\\' or "..".
+ */
+static char *
+resident_file_name(const struct sk_resident_key *rk, int *has_extp)
+{
+	const char *app = key_sk_application(rk->key);
+	const uint8_t *u = rk->user_id;
+	size_t ulen = rk->user_id_len, tlen, i;
+	char *ext = NULL, *user = NULL, *name = NULL;
+	int hex = 0;
+
+	if (strncmp(app, "ssh://", 6) == 0)
+		app += 6;
+	else if (strncmp(app, "ssh:", 4) == 0)
+		app += 4;
+	while (ulen > 0 && u[ulen - 1] == 0)
+		ulen--;
+	if (ulen > 0) {
+		tlen = strnlen((const char *)u, ulen);
+		for (i = 0; i < tlen; i++)
+			if (u[i] < 0x20 || u[i] > 0x7e || u[i] == '/' ||
+			    u[i] == '\\' || (u[i] == '.' && i + 1 < tlen &&
+			    u[i + 1] == '.'))
+				hex = 1;
+		if ((user = calloc(1, hex ? 2 * ulen + 1 : tlen + 1)) == NULL)
+			fatal("Out of memory");
+		if (hex)
+			sodium_bin2hex(user, 2 * ulen + 1, u, ulen);
+		else
+			memcpy(user, u, tlen);
+	}
+	if (asprintf(&ext, "%s%s%s", app, *app != '\0' && user != NULL ?
+	    "_" : "", user != NULL ? user : "") == -1 ||
+	    asprintf(&name, "id_%s_rk%s%s", key_type(rk->key) == KEY_ECDSA_SK ?
+	    "ecdsa_sk" : "ed25519_sk", *ext != '\0' ? "_" : "", ext) == -1)
+		fatal("Out of memory");
+	*has_extp = *ext != '\0';
+	free(ext);
+	free(user);
+	return name;
+}
+
 static void
-usage(FILE *f)
+add_resident(const struct keygen *kg, const struct sk_resident_key *rks,
+    size_t n)
+{
+	char *fp;
+	size_t i;
+	int fd = -1, r, failed = 0;
+
+	if ((r = agent_connect(NULL, &fd)) != 0)
+		fatal("Could not add the keys to the agent: %s", ska_err(r));
+	for (i = 0; i < n; i++) {
+		if ((fp = key_fingerprint(rks[i].key, KEY_FP_SHA256)) == NULL)
+			fatal("Out of memory");
+		/* the comment ssh-keygen -K writes in the file */
+		r = agent_add_identity(fd, rks[i].key,
+		    key_sk_application(rks[i].key));
+		if (r != 0) {
+			fprintf(stderr, "Unable to add key %s %s: %s\n",
+			    key_type_short(rks[i].key), fp, ska_err(r));
+			failed = 1;
+		} else if (!kg->quiet)
+			fprintf(stderr, "Resident identity added: %s %s\n",
+			    key_type_short(rks[i].key), fp);
+		free(fp);
+	}
+	close(fd);
+	if (failed)
+		exit(1);
+}
+
+/*
+ * -K: the resident keys of a security key (PIN needed), written to the
+ * current directory as ssh-keygen -K names them, or (--add) handed to
+ * the agent.
+ */
+static int
+do_download(struct keygen *kg)
+{
+	struct token_req req;
+	struct touch_note note = { "key download", kg->quiet, 0 };
+	struct sk_resident_key *rks = NULL;
+	char *pin = NULL, *pass = NULL, *path;
+	size_t n = 0, i;
+	int r, tries = 0, flags, has_ext, fd;
+
+	for (i = 0; i < kg->nopts; i++) {
+		if (strncasecmp(kg->opts[i], "device=", 7) == 0) {
+			check_device(kg->opts[i] + 7);
+			kg->sk_device = kg->opts[i] + 7;
+		} else
+			fatal("Option \"%s\" is unsupported for FIDO "
+			    "authenticator download", kg->opts[i]);
+	}
+	if (kg->add) {
+		/* no agent: say so before asking for anything */
+		if ((r = agent_connect(NULL, &fd)) != 0)
+			fatal("Could not add the keys to the agent: %s",
+			    ska_err(r));
+		close(fd);
+	}
+	sk_tokens(kg);
+	for (;;) {
+		pin = read_pin();
+		memset(&req, 0, sizeof(req));
+		req.device = kg->sk_device;
+		req.pin = pin;
+		req.notify = touch_notify;
+		req.notify_arg = &note;
+		r = sk_load_resident_keys(kg->tctx, &req, &rks, &n);
+		if (r == 0)
+			break;
+		(void)pin_retry("Unable to load resident keys", r, &req, &pin,
+		    &tries);
+	}
+	secmem_free_str(pin);
+	if (kg->add) {
+		if (n == 0)
+			fatal("No resident keys on the security key");
+		add_resident(kg, rks, n);
+	} else if (n == 0)
+		fprintf(stderr, "No keys to download\n");
+	for (i = 0; !kg->add && i < n; i++) {
+		path = resident_file_name(&rks[i], &has_ext);
+		flags = confirm_overwrite(path);
+		if (pass == NULL) {
+			if (kg->new_passphrase != NULL) {
+				pass = kg->new_passphrase;
+				kg->new_passphrase = NULL;
+			} else
+				pass = new_passphrase();
+		}
+		if ((r = keyfile_save(path, rks[i].key,
+		    key_sk_application(rks[i].key), *pass != '\0' ? pass : NULL,
+		    kg->rounds, flags)) != 0)
+			fatal("Saving key \"%s\" failed: %s", path,
+			    ska_err(r));
+		if (!kg->quiet)
+			printf("Saved %s key%s%s to %s\n",
+			    key_type_short(rks[i].key), has_ext ? " " : "",
+			    has_ext ? key_sk_application(rks[i].key) : "",
+			    path);
+		free(path);
+	}
+	secmem_free_str(pass);
+	sk_resident_keys_free(rks, n);
+	return 0;
+}
+
+static void
+usage(FILE *f, int help)
 {
 	fprintf(f,
 	    "usage: agent-keygen [-q] [-a rounds] [-b bits] [-C comment] "
@@ -438,8 +864,34 @@ usage(FILE *f)
 	    "[-t ed25519-sk | ecdsa-sk | ed25519 | ecdsa | rsa]\n"
 	    "                    [--token spec] [--add]\n"
 	    "       agent-keygen -y [-f input_keyfile] [-P passphrase]\n"
-	    "       agent-keygen -K [--token spec]\n"
+	    "       agent-keygen -K [-q] [-a rounds] [-N new_passphrase] "
+	    "[-O device=spec]\n"
+	    "                    [--token spec] [--add]\n"
 	    "       agent-keygen --help\n");
+	if (!help)
+		return;
+	fprintf(f, "\n"
+	    "Security keys (-t ed25519-sk, the default, or ecdsa-sk), "
+	    "-O options:\n"
+	    "  resident                 keep the key on the security key "
+	    "(-K finds it)\n"
+	    "  verify-required          every signature needs the PIN\n"
+	    "  no-touch-required        signatures need no touch\n"
+	    "  application=ssh:NAME     the FIDO application (default "
+	    "\"ssh:\")\n"
+	    "  user=NAME                the user id of a resident key "
+	    "(at most 31 bytes)\n"
+	    "  challenge=FILE           the enrollment challenge (default "
+	    "random)\n"
+	    "  write-attestation=FILE   save the attestation "
+	    "(ssh-sk-attest-v01)\n"
+	    "  device=SPEC              the security key to use\n"
+	    "--token SPEC (repeatable): only these security keys, "
+	    "\"unix:PATH\" or a\n"
+	    "  /dev/hidraw path; without it every security key present.\n"
+	    "-K: resident keys to ./id_<type>_rk[_APP[_USER]], or with "
+	    "--add to the agent.\n"
+	    "--add: also hand the new key to the agent on SSH_AUTH_SOCK.\n");
 }
 
 /* Copies a secret argument into locked memory and blanks it in argv. */
@@ -478,7 +930,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct keygen kg;
-	int c, print_public = 0, resident = 0;
+	int c, print_public = 0, resident = 0, ret;
 
 	if (secmem_init(0) != 0) {
 		fprintf(stderr, "Cannot set up locked memory\n");
@@ -539,29 +991,38 @@ main(int argc, char **argv)
 			kg.add = 1;
 			break;
 		case OPT_TOKEN:
-			kg.token = optarg;
+			if (kg.ntokens >= MAX_TOKENS)
+				fatal("Too many --token options (at most %d)",
+				    MAX_TOKENS);
+			kg.tokens[kg.ntokens++] = optarg;
 			break;
 		case OPT_HELP:
-			usage(stdout);
+			usage(stdout, 1);
 			return 0;
 		default:
-			usage(stderr);
+			usage(stderr, 0);
 			return 1;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "Too many arguments.\n");
-		usage(stderr);
+		usage(stderr, 0);
 		return 1;
 	}
-	if (print_public + resident > 1 ||
-	    ((print_public || resident) && kg.add)) {
-		usage(stderr);
+	if (print_public + resident > 1 || (print_public && kg.add)) {
+		usage(stderr, 0);
 		return 1;
 	}
 	if (resident)
-		fatal("Resident keys (-K) are not supported yet in this build");
-	if (print_public)
-		return do_print_public(&kg);
-	return do_generate(&kg);
+		ret = do_download(&kg);
+	else if (print_public)
+		ret = do_print_public(&kg);
+	else
+		ret = do_generate(&kg);
+	token_ctx_free(kg.tctx);
+	sshbuf_free(kg.sk_challenge);
+	sshbuf_free(kg.sk_attest);
+	secmem_free_str(kg.new_passphrase);
+	secmem_free_str(kg.old_passphrase);
+	return ret;
 }

@@ -242,16 +242,16 @@ fi
 chmod 755 "$ro"
 rm -rf "$ro"
 
-# 11. What is not there yet, and bad arguments.
+# 11. Security keys (tests/e2e/31-sk-keygen.t) without one, and bad
+#     arguments.
 for t in ed25519-sk ecdsa-sk ""; do
-	out=$("$KEYGEN" ${t:+-t "$t"} -f "$K/sk" -N '' </dev/null 2>&1)
+	out=$("$KEYGEN" ${t:+-t "$t"} -f "$K/sk" -N '' --token "unix:$T/none" \
+		</dev/null 2>&1)
 	rc=$?
-	is "${t:-the default type (ed25519-sk)}: exit 1" "$rc" 1
-	like "  security keys are not supported yet" "$out" \
-		"security keys are not supported yet in this build"
+	is "${t:-the default type (ed25519-sk)}, no security key: exit 1" "$rc" 1
+	like "  saying so" "$out" "Key enrollment failed: no security key found"
 done
 ok "  and no file was made" test ! -e "$K/sk"
-like "-K: not yet" "$("$KEYGEN" -K 2>&1)" "not supported yet"
 like "ecdsa -b 300 refused" "$("$KEYGEN" -t ecdsa -b 300 -f "$K/x" 2>&1)" \
 	"Invalid ECDSA key length: valid lengths are 256, 384 or 521 bits"
 like "rsa -b 512 refused" "$("$KEYGEN" -t rsa -b 512 -f "$K/x" 2>&1)" \
