@@ -5,7 +5,15 @@
 # touch, and in-memory keys are served while a touch is pending.
 . "$(dirname "$0")/lib.sh"
 
-ENROLL=$TOP/tests/helpers/sk-enroll
+# mk_sk TOKEN NAME [agent-keygen args...]: a key made by agent-keygen on
+# token TOKEN in $T/NAME, loaded into the agent by stock ssh-add
+mk_sk() {
+	local tok=$1 name=$2
+	shift 2
+	rm -f "$T/$name" "$T/$name.pub"
+	"$KEYGEN" -q -f "$T/$name" -N '' --token "unix:$T/$tok.tok" "$@" \
+		</dev/null && ssh-add -q "$T/$name" 2>/dev/null
+}
 # start_token NAME [softtoken args...]: sets TOK_PID_NAME
 start_token() {
 	local name=$1
@@ -19,8 +27,8 @@ start_token one
 start_token two --pin 123456
 start_agent --token "unix:$T/one.tok" --token "unix:$T/two.tok"
 
-"$ENROLL" -d "unix:$T/one.tok" -c "ed-sk" >"$T/ed.pub" || bail enroll
-"$ENROLL" -d "unix:$T/two.tok" -t ecdsa-sk -c "ec-sk" >"$T/ec.pub" || bail enroll
+mk_sk one ed -C ed-sk || bail enroll
+mk_sk two ec -t ecdsa-sk -C ec-sk || bail enroll
 is "the agent holds both sk keys" "$(ssh-add -l | grep -c -- '-SK)')" 2
 ok "ed25519-sk: the agent signs on token one, OpenSSH verifies" ssh-add -T "$T/ed.pub"
 ok "ecdsa-sk: on token two, found without being told which" ssh-add -T "$T/ec.pub"
@@ -41,7 +49,7 @@ for k in ed ec; do
 	SSH_OPTS=(-o "IdentityFile=$T/$k.pub" -o IdentitiesOnly=yes)
 	is "ssh logs in with the agent's $k-sk key" "$(ssh_to host echo in)" in
 done
-"$ENROLL" -d "unix:$T/one.tok" -n -c "notouch" >"$T/nt.pub" || bail enroll
+mk_sk one nt -O no-touch-required -C notouch || bail enroll
 SSH_OPTS=(-o "IdentityFile=$T/nt.pub" -o IdentitiesOnly=yes)
 cp "$T/host/authorized_keys" "$T/ak.orig"
 cat "$T/nt.pub" >>"$T/host/authorized_keys"
@@ -64,7 +72,7 @@ export SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force ASKPASS_LOG=$T/askpass.l
 	ASKPASS_ANSWER_FILE=$T/pin
 echo 123456 >"$T/pin"
 start_agent --token "unix:$T/two.tok"
-"$ENROLL" -d "unix:$T/two.tok" -v -p 123456 -c "uv-sk" >"$T/uv.pub" || bail enroll uv
+mk_sk two uv -O verify-required -C uv-sk || bail enroll uv
 ok "verify-required: signs with the PIN from SSH_ASKPASS" ssh-add -T "$T/uv.pub"
 like "the PIN prompt names the key" "$(grep PIN "$T/askpass.log" | tail -1)" \
 	"^Enter PIN and confirm user presence for ED25519-SK key SHA256:"
@@ -81,7 +89,7 @@ echo 123456 >"$T/pin"
 ok "the right PIN works again (one retry spent, not more)" ssh-add -T "$T/uv.pub"
 stop_agent
 start_agent --token "unix:$T/one.tok" --token "unix:$T/two.tok"
-"$ENROLL" -d "unix:$T/one.tok" -c "ed-sk" >"$T/ed.pub" || bail enroll
+ssh-add -q "$T/ed" 2>/dev/null || bail ssh-add
 
 # touch refused (SIGUSR1 toggles softtoken to deny), then allowed again
 eval "kill -USR1 \$TOK_PID_one"

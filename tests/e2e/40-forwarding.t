@@ -103,7 +103,8 @@ stop_agent
 start_agent --token "unix:$T/tok"
 "$TOP/tests/helpers/sk-enroll" -d "unix:$T/tok" -W -a "https://example.com" \
 	-c web >"$T/web.pub" || bail enroll web
-"$TOP/tests/helpers/sk-enroll" -d "unix:$T/tok" -c sshsk >"$T/sshsk.pub" || bail enroll
+"$KEYGEN" -q -f "$T/sshsk" -N '' -C sshsk --token "unix:$T/tok" </dev/null &&
+	ssh-add -q "$T/sshsk" 2>/dev/null || bail enroll
 sign_raw() {	# PUBFILE: a sign request over 16 bytes that are no SSH message
 	local blob len
 	blob=$(cut -d' ' -f2 "$1" | base64 -d | od -An -tx1 | tr -d ' \n')

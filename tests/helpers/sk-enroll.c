@@ -1,8 +1,10 @@
 /*
  * sk-enroll: makes a security-key key on a token through lib/sk.h and
  * hands it to the agent on SSH_AUTH_SOCK as ssh-add does (ADD_ID_CONSTRAINED
- * with sk-provider@openssh.com "internal"), printing the public line.  For
- * tests of the agent's security-key path before agent-keygen writes files.
+ * with sk-provider@openssh.com "internal"), printing the public line.  New
+ * tests should use the real path, agent-keygen and stock ssh-add (as
+ * 30-sk-agent.t and 31-sk-keygen.t do); this stays for web-origin keys (-W),
+ * which agent-keygen rightly refuses, and for the tests written before.
  *
  *   sk-enroll -d unix:PATH [-t ed25519-sk|ecdsa-sk] [-a ssh:APP] [-r] [-v]
  *             [-n] [-c comment] [-x] > key.pub
@@ -30,7 +32,6 @@ main(int argc, char **argv)
 	struct token_ctx *ctx = NULL;
 	struct token_req req;
 	struct key *k = NULL;
-	struct sshbuf *msg = NULL, *reply = NULL;
 	uint8_t flags = KEY_SK_USER_PRESENCE_REQD;
 	char *line = NULL, *pin = NULL;
 	struct token_cred *cred = NULL;
@@ -78,28 +79,14 @@ main(int argc, char **argv)
 		return 1;
 	printf("%s\n", line);
 	if (add) {
-		if ((msg = sshbuf_new()) == NULL ||
-		    sshbuf_put_u8(msg, 25) != 0 ||
-		    key_private_serialize(k, msg) != 0 ||
-		    sshbuf_put_cstring(msg, comment) != 0 ||
-		    sshbuf_put_u8(msg, 255) != 0 ||
-		    sshbuf_put_cstring(msg, "sk-provider@openssh.com") != 0 ||
-		    sshbuf_put_cstring(msg, "internal") != 0)
-			return 1;
 		if ((r = agent_connect(NULL, &fd)) != 0 ||
-		    (r = agent_request(fd, msg, &reply)) != 0) {
+		    (r = agent_add_identity(fd, k, comment)) != 0) {
 			fprintf(stderr, "sk-enroll: agent: %s\n", ska_err(r));
-			return 1;
-		}
-		if (sshbuf_len(reply) < 1 || sshbuf_ptr(reply)[0] != 6) {
-			fprintf(stderr, "sk-enroll: the agent refused the key\n");
 			return 1;
 		}
 		close(fd);
 	}
 	free(line);
-	sshbuf_free(msg);
-	sshbuf_free(reply);
 	key_free(k);
 	token_ctx_free(ctx);
 	return 0;
