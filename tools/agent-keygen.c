@@ -337,6 +337,25 @@ attestation_blob(const struct token_cred *c)
 	return b;
 }
 
+/* A verify-required key on a token that cannot verify would never sign. */
+static void
+warn_no_uv(struct keygen *kg, const char *spec)
+{
+	struct token_info *ti = NULL;
+	size_t n = 0, i;
+
+	if (token_list(kg->tctx, &ti, &n) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (strcmp(ti[i].spec, spec) == 0 && ti[i].present &&
+		    !ti[i].busy && !ti[i].pin_set && ti[i].uv != 1)
+			fprintf(stderr, "Warning: the security key has no PIN "
+			    "set: this verify-required key will not sign until "
+			    "one is set.\n");
+	}
+	token_info_free(ti, n);
+}
+
 static int
 sk_generate(struct keygen *kg, struct key **keyp)
 {
@@ -371,6 +390,8 @@ sk_generate(struct keygen *kg, struct key **keyp)
 			pin = read_pin();
 	}
 	secmem_free_str(pin);
+	if ((flags & KEY_SK_USER_VERIFICATION_REQD) != 0)
+		warn_no_uv(kg, req.token);
 	if (kg->sk_attest_path != NULL)
 		kg->sk_attest = attestation_blob(cred);
 	token_creds_free(cred, 1);
@@ -860,8 +881,9 @@ usage(FILE *f, int help)
 	fprintf(f,
 	    "usage: agent-keygen [-q] [-a rounds] [-b bits] [-C comment] "
 	    "[-f output_keyfile]\n"
-	    "                    [-N new_passphrase] [-O option] "
-	    "[-t ed25519-sk | ecdsa-sk | ed25519 | ecdsa | rsa]\n"
+	    "                    [-N new_passphrase] [-O option]\n"
+	    "                    [-t ed25519-sk | ecdsa-sk | ed25519 | ecdsa "
+	    "| rsa]\n"
 	    "                    [--token spec] [--add]\n"
 	    "       agent-keygen -y [-f input_keyfile] [-P passphrase]\n"
 	    "       agent-keygen -K [-q] [-a rounds] [-N new_passphrase] "

@@ -226,6 +226,10 @@ keygen -t ed25519-sk -f "$K/uv" -N '' -C uv -O verify-required \
 is "-O verify-required: generated (no PIN needed to enroll it)" "$?" 0 ||
 	diag_file "$T/out"
 is "  flags 0x05 in the file" "$(skflags "$K/uv")" 0x05
+is "  no warning: token b has a PIN" "$(grep -c Warning "$T/out")" 0
+out=$(keygen -q -f "$K/uvnopin" -N '' -O verify-required --token "unix:$T/a.tok" 2>&1)
+is "verify-required on a token without a PIN: made, with a warning" "$out" \
+	"Warning: the security key has no PIN set: this verify-required key will not sign until one is set."
 stop_agent
 SSH_ASKPASS=$T/agent-askpass SSH_ASKPASS_REQUIRE=force \
 	start_agent --token "unix:$T/b.tok"
@@ -455,5 +459,6 @@ like "-K takes only device=" "$("$KEYGEN" -K -O resident 2>&1 </dev/null)" \
 	'Option "resident" is unsupported for FIDO authenticator download'
 ok "and none of these made a file" test ! -e "$K/x"
 like "--help lists the security key options" "$("$KEYGEN" --help)" "write-attestation=FILE"
+ok "man page: mandoc -Tlint clean" mandoc -Tlint -Wwarning "$TOP/tools/agent-keygen.1"
 
 done_testing

@@ -567,6 +567,61 @@ test_files(void)
 	key_free(k);
 }
 
+/* keyfile_write_file: one file, the same atomic rules */
+static void
+test_write_file(void)
+{
+	static const uint8_t data[] = "attestation\0bytes", other[] = "x";
+	char path[512];
+	struct stat st;
+	uint8_t *d;
+	size_t len;
+	pid_t pid;
+	int status;
+
+	snprintf(path, sizeof(path), "%s", tmp_path("att"));
+	is_int(keyfile_write_file(path, data, sizeof(data), 0600, 0), 0,
+	    "write_file");
+	d = tap_read_file(path, &len);
+	ok(len == sizeof(data) && memcmp(d, data, len) == 0, "  the bytes");
+	free(d);
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "  mode 0600");
+	is_int(dir_entries(), 1, "  no temporary left");
+	is_int(keyfile_write_file(path, other, sizeof(other), 0600, 0),
+	    SKA_ERR_FILE_EXISTS, "not overwritten without the flag");
+	is_int(keyfile_write_file(path, other, sizeof(other), 0644,
+	    KEYFILE_OVERWRITE), 0, "overwritten with it");
+	d = tap_read_file(path, &len);
+	ok(len == sizeof(other) && memcmp(d, other, len) == 0 &&
+	    stat(path, &st) == 0 && (st.st_mode & 07777) == 0644,
+	    "  the new bytes and mode");
+	free(d);
+	is_int(keyfile_write_file(tmp_path("nodir/att"), data, sizeof(data),
+	    0600, 0), SKA_ERR_SYSTEM, "missing directory: system error");
+	is_int(keyfile_write_file(NULL, data, 1, 0600, 0),
+	    SKA_ERR_INVALID_ARGUMENT, "no path");
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct rlimit rl = { 4, 4 };
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(2);
+		_exit(keyfile_write_file(path, data, sizeof(data), 0600,
+		    KEYFILE_OVERWRITE) == SKA_ERR_SYSTEM && errno == EFBIG ?
+		    0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "a write failing half way: EFBIG");
+	d = tap_read_file(path, &len);
+	ok(len == sizeof(other) && memcmp(d, other, len) == 0,
+	    "  the old file is whole");
+	free(d);
+	is_int(dir_entries(), 1, "  and no temporary left");
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -580,6 +635,7 @@ main(void)
 	test_generated();
 	test_hostile();
 	test_files();
+	test_write_file();
 	rmdir(tmpdir);
 	return tap_done();
 }
