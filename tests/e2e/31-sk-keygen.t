@@ -182,6 +182,12 @@ for name in ed25519 ecdsa; do
 	ok "  the encrypted one too" ssh-add -T "$K/${name}_enc.pub"
 done
 
+keygen -q -t ecdsa-sk -f "$K/onb" -N '' -C onb --token "unix:$T/b.tok"
+ssh-add -q "$K/onb" 2>/dev/null
+ok "a key on token b (the one with a PIN) signs too: the agent finds its token" \
+	ssh-add -T "$K/onb.pub"
+ok "  and token a's keys still sign" ssh-add -T "$K/ed25519.pub"
+
 # git-style signatures through the agent
 echo commit >"$T/msg"
 ok "ssh-keygen -Y sign with our key in the agent" \
