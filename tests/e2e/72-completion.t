@@ -70,7 +70,7 @@ is "agent-keygen -t rsa -b: rsa sizes" \
 	"$(complete_line "$C/agent-keygen" "agent-keygen -t rsa -b ")" "2048 3072 4096"
 is "agent-keygen -O: the security-key options" \
 	"$(complete_line "$C/agent-keygen" "agent-keygen -O ")" \
-	"application= challenge= no-touch-required resident user= verify-required write-attestation="
+	"application= challenge= device= no-touch-required resident user= verify-required write-attestation="
 # bash splits "write-attestation=FILE" at "=" (COMP_WORDBREAKS) into three
 # words; without "=" there it stays one.
 is "agent-keygen -O write-attestation=: files" \
