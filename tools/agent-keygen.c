@@ -271,8 +271,9 @@ read_pin(void)
 }
 
 /*
- * After a token operation failed: 1 when it is worth asking for a PIN
- * (again), else exits with what went wrong.  *pinp is freed.
+ * After a token operation failed: returns 1 when a PIN is to be asked
+ * (the first, or, after a wrong one, the next of PIN_TRIES), having freed
+ * *pinp; otherwise exits saying what went wrong.
  */
 static int
 pin_retry(const char *what, int r, const struct token_req *req,
