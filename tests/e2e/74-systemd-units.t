@@ -131,20 +131,13 @@ else
 		--token "unix:$T/tok" >"$T/traced.out" 2>"$T/traced.log"
 	STRACE_PID=$BG_PID
 	# The agent, strace's child, gets the signals (strace waits for it),
-	# at the end and from the cleanup too.
-	child_of() {	# PID: its children's pids, from /proc
-		local f pp
-		for f in /proc/[0-9]*/stat; do
-			read -r _ _ _ pp _ <"$f" 2>/dev/null || continue
-			[ "$pp" = "$1" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
-		done
-	}
-	has_child() { [ -n "$(child_of "$1")" ]; }
-	wait_for 10 has_child "$STRACE_PID" || bail "strace did not start the agent"
-	AGENT_PID=$(child_of "$STRACE_PID")
-	_bg_pids="$_bg_pids $AGENT_PID"
+	# at the end and from the cleanup too.  Its pid is the one it prints:
+	# strace's other short-lived children must not be mistaken for it.
 	wait_for 20 grep -q '^echo Agent pid' "$T/traced.out" ||
 		bail "traced agent did not start"
+	AGENT_PID=$(sed -n 's/^echo Agent pid \([0-9]*\);$/\1/p' "$T/traced.out")
+	[ -n "$AGENT_PID" ] || bail "no agent pid in its output"
+	_bg_pids="$_bg_pids $AGENT_PID"
 	{
 		"$TOP/tests/helpers/sk-enroll" -d "unix:$T/tok" -c sk >"$T/sk.pub" &&
 		ssh-add -T "$T/sk.pub" &&
