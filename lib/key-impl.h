@@ -28,6 +28,8 @@ struct key {
 	const struct key_typeinfo *ti;
 	uint8_t *blob;			/* public blob (certificate blob for certs) */
 	size_t bloblen;
+	uint8_t *plain_blob;		/* certs: the certified key's plain blob */
+	size_t plain_bloblen;
 	struct key_cert *cert;		/* certificates only */
 	int has_private;
 	/* ed25519, sk-ed25519 */
