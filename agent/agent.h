@@ -173,7 +173,7 @@ struct identity {
 	struct identity *prev, *next;	/* insertion order */
 };
 
-void keystore_init(void);
+int keystore_init(void) SKA_WUR;
 struct identity *keystore_lookup(const uint8_t *blob, size_t len);
 /* Takes ownership of id (refs 1); replaces an identity with the same blob. */
 void keystore_add(struct identity *id);

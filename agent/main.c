@@ -693,7 +693,11 @@ main(int argc, char **argv)
 		sigaddset(&set, SIGINT);
 		sigaddset(&set, SIGUSR1);
 		sigprocmask(SIG_BLOCK, &set, &old);
-		keystore_init();
+		if (keystore_init() != 0) {
+			error("out of memory");
+			cleanup_socket();
+			return 1;
+		}
 		if (token_ctx_new(&agent_tokens) != 0) {
 			error("cannot set up the security-key layer");
 			cleanup_socket();

@@ -141,7 +141,8 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		    crypto_pwhash_MEMLIMIT_MIN);
 		ready = 1;
 	}
-	keystore_init();
+	if (keystore_init() != 0)
+		abort();
 	while (n >= 4) {
 		i = d[0] % NCONN;
 		len = (size_t)d[2] << 8 | d[3];
