@@ -219,6 +219,7 @@ void pool_complete(void);
 void pool_shutdown(void);
 
 /* Flags set by signal handlers (main.c), acted on by the loop. */
-extern volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1;
+extern volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1,
+    received_sigchld;
 
 #endif

@@ -26,7 +26,8 @@
 #define MAXREPLIES 512
 
 struct agent_options opts = { .fp_hash = KEY_FP_SHA256, .restrict_websafe = 1 };
-volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1;
+volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1,
+    received_sigchld;
 
 static struct job *jobs, *jobs_tail;
 
