@@ -109,7 +109,7 @@ int
 key_rsa_priv_get(struct sshbuf *b, struct key *k)
 {
 	BIGNUM *n = NULL, *e = NULL, *d = NULL, *iqmp = NULL, *p = NULL;
-	BIGNUM *q = NULL, *dmp1 = NULL, *dmq1 = NULL, *t = NULL;
+	BIGNUM *q = NULL, *dmp1 = NULL, *dmq1 = NULL, *t = NULL, *u = NULL;
 	const BIGNUM *cn, *ce;
 	BN_CTX *ctx = NULL;
 	RSA *rsa = NULL;
@@ -140,7 +140,8 @@ key_rsa_priv_get(struct sshbuf *b, struct key *k)
 		goto out;
 	}
 	if ((ctx = BN_CTX_secure_new()) == NULL || (t = BN_secure_new()) == NULL ||
-	    (dmp1 = BN_secure_new()) == NULL || (dmq1 = BN_secure_new()) == NULL) {
+	    (u = BN_secure_new()) == NULL || (dmp1 = BN_secure_new()) == NULL ||
+	    (dmq1 = BN_secure_new()) == NULL) {
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
@@ -155,6 +156,25 @@ key_rsa_priv_get(struct sshbuf *b, struct key *k)
 	    BN_sub(t, q, BN_value_one()) != 1 ||
 	    BN_mod(dmq1, d, t, ctx) != 1) {
 		r = SKA_ERR_LIBCRYPTO;
+		goto out;
+	}
+	/* d must undo e: e d = 1 mod p-1 and mod q-1, or signatures are wrong */
+	if (BN_sub(u, p, BN_value_one()) != 1 ||
+	    BN_mod_mul(t, e, dmp1, u, ctx) != 1) {
+		r = SKA_ERR_LIBCRYPTO;
+		goto out;
+	}
+	if (!BN_is_one(t)) {
+		r = SKA_ERR_KEY_INVALID;
+		goto out;
+	}
+	if (BN_sub(u, q, BN_value_one()) != 1 ||
+	    BN_mod_mul(t, e, dmq1, u, ctx) != 1) {
+		r = SKA_ERR_LIBCRYPTO;
+		goto out;
+	}
+	if (!BN_is_one(t)) {
+		r = SKA_ERR_KEY_INVALID;
 		goto out;
 	}
 	if ((rsa = RSA_new()) == NULL) {
@@ -190,6 +210,7 @@ key_rsa_priv_get(struct sshbuf *b, struct key *k)
 	BN_clear_free(dmp1);
 	BN_clear_free(dmq1);
 	BN_clear_free(t);
+	BN_clear_free(u);
 	BN_CTX_free(ctx);
 	RSA_free(rsa);
 	return r;
