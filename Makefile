@@ -151,8 +151,8 @@ tests/fuzz/fuzz-softtoken: tests/fuzz/fuzz-softtoken.c $(FUZZ_SOFTTOKEN_SRC)
 	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -Itests/softtoken -o $@ $^ $(LDLIBS)
 
 # the rest fuzz lib/ alone
-tests/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC)
-	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRC) $(wildcard lib/*.h)
+	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 
 fuzzers: $(FUZZERS)
 
