@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -99,6 +100,18 @@ key_alloc(const struct key_typeinfo *ti)
 		return NULL;
 	k->ti = ti;
 	return k;
+}
+
+int
+key_crypto_err(int r)
+{
+	unsigned long e;
+	int oom = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+			oom = 1;
+	return oom ? SKA_ERR_ALLOC_FAIL : r;
 }
 
 void
