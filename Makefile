@@ -198,6 +198,18 @@ all-tests: all $(UNIT) $(HELPERS) $(FUZZERS) $(BENCH)
 test:
 	$(PROVE) $(PROVEFLAGS) $(TESTS)
 
+# The end-to-end suite with the agent and the tools under valgrind's
+# memcheck: no invalid access, no uninitialised value used, no leak.  Needs
+# a plain build (not SANITIZE=1); tests bound by time skip themselves.
+VALGRIND_LOGS ?= $(CURDIR)/tests/e2e/valgrind-logs
+check-valgrind: deps-check
+	@./scripts/deps valgrind
+	@$(MAKE) --no-print-directory all-tests
+	@rm -rf $(VALGRIND_LOGS) && mkdir -p -m 1777 $(VALGRIND_LOGS)
+	SKA_VALGRIND=$(VALGRIND_LOGS) $(PROVE) $(PROVEFLAGS) \
+		$(sort $(wildcard tests/e2e/*.t)); st=$$?; \
+		tests/e2e/valgrind-check $(VALGRIND_LOGS) && exit $$st
+
 # Allocation failure: every allocation of every torture scenario fails in
 # turn (make check tries a sample of them); SANITIZE=1 adds leak checks.
 TORTURE := tests/unit/test-torture tests/unit/test-torture-agent
@@ -262,8 +274,8 @@ clean:
 
 FORCE:
 
-.PHONY: all deps deps-check check all-tests test bench torture run install \
-	uninstall clean fuzz fuzzers demo FORCE
+.PHONY: all deps deps-check check all-tests test bench torture check-valgrind \
+	run install uninstall clean fuzz fuzzers demo FORCE
 .SECONDARY:
 
 -include $(wildcard */*.d */*/*.d)
