@@ -25,6 +25,7 @@ WITH_UDEV ?= $(if $(UDEVDIR)$(wildcard /usr/lib/udev/rules.d /lib/udev/rules.d),
 WITH_SYSTEMDUNITS ?= $(if $(SYSTEMD_UNITDIR)$(wildcard /usr/lib/systemd/user /lib/systemd/user),yes,no)
 WITH_BASHCOMPLETION ?= $(if $(BASHCOMP_DIR)$(wildcard /usr/share/bash-completion/completions),yes,no)
 
+comma := ,
 PKGS := libfido2 libsodium libcbor libcrypto
 
 CFLAGS ?= -O2 -g
@@ -69,7 +70,13 @@ SOFTTOKEN_SRC := $(wildcard tests/softtoken/*.c)
 SOFTTOKEN_OBJ := $(SOFTTOKEN_SRC:.c=.o)
 SOFTTOKEN := $(if $(SOFTTOKEN_SRC),tests/softtoken/softtoken)
 
-TAP_OBJ := tests/unit/tap.o
+TAP_OBJ := tests/unit/tap.o tests/unit/torture.o
+# Every allocation the unit tests' own objects make goes through
+# tests/unit/torture.c, which fails one on request (SKA_TORTURE=N).
+TORTURE_WRAP := malloc calloc realloc reallocarray strdup strndup asprintf \
+	vasprintf __asprintf_chk __vasprintf_chk sodium_malloc \
+	CRYPTO_secure_malloc CRYPTO_secure_zalloc
+TORTURE_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(TORTURE_WRAP))
 UNIT := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 # Small programs the end-to-end tests drive (raw protocol client, memory scan).
 HELPERS := $(patsubst %.c,%,$(wildcard tests/helpers/*.c))
@@ -122,7 +129,14 @@ $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
-	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q_LD)$(CC) $(LDFLAGS) $(TORTURE_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The agent's framing and dispatch under allocation failure: agent objects
+# without the event loop, the pool and main (the test stands in for them).
+TORTURE_AGENT_OBJ := $(filter-out agent/main.o agent/loop.o agent/pool.o,$(AGENT_OBJ))
+tests/unit/test-torture-agent.o: CPPFLAGS += -Iagent
+tests/unit/test-torture-agent: tests/unit/test-torture-agent.o $(TORTURE_AGENT_OBJ) $(TAP_OBJ) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) $(TORTURE_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests of the agent's pure parts link the agent objects they test.
 tests/unit/test-notices: agent/proc.o agent/recfmt.o
@@ -137,8 +151,8 @@ tests/fuzz/fuzz-softtoken: tests/fuzz/fuzz-softtoken.c $(FUZZ_SOFTTOKEN_SRC)
 	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -Itests/softtoken -o $@ $^ $(LDLIBS)
 
 # the rest fuzz lib/ alone
-tests/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC)
-	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRC) $(wildcard lib/*.h)
+	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 
 fuzzers: $(FUZZERS)
 
@@ -183,6 +197,25 @@ all-tests: all $(UNIT) $(HELPERS) $(FUZZERS) $(BENCH)
 
 test:
 	$(PROVE) $(PROVEFLAGS) $(TESTS)
+
+# The end-to-end suite with the agent and the tools under valgrind's
+# memcheck: no invalid access, no uninitialised value used, no leak.  Needs
+# a plain build (not SANITIZE=1); tests bound by time skip themselves.
+VALGRIND_LOGS ?= $(CURDIR)/tests/e2e/valgrind-logs
+check-valgrind: deps-check
+	@./scripts/deps valgrind
+	@$(MAKE) --no-print-directory all-tests
+	@rm -rf $(VALGRIND_LOGS) && mkdir -p -m 1777 $(VALGRIND_LOGS)
+	SKA_VALGRIND=$(VALGRIND_LOGS) $(PROVE) $(PROVEFLAGS) \
+		$(sort $(wildcard tests/e2e/*.t)); st=$$?; \
+		tests/e2e/valgrind-check $(VALGRIND_LOGS) && exit $$st
+
+# Allocation failure: every allocation of every torture scenario fails in
+# turn (make check tries a sample of them); SANITIZE=1 adds leak checks.
+TORTURE := tests/unit/test-torture tests/unit/test-torture-agent
+torture: deps-check
+	@$(MAKE) --no-print-directory $(TORTURE)
+	SKA_TORTURE=full $(PROVE) $(PROVEFLAGS) $(TORTURE)
 
 # About a minute: skagent and ssh-agent side by side (BENCHFLAGS=--quick,
 # --only sign, --tsv ...; see tests/bench/bench --help).
@@ -241,8 +274,8 @@ clean:
 
 FORCE:
 
-.PHONY: all deps deps-check check all-tests test bench run install uninstall \
-	clean fuzz fuzzers demo FORCE
+.PHONY: all deps deps-check check all-tests test bench torture check-valgrind \
+	run install uninstall clean fuzz fuzzers demo FORCE
 .SECONDARY:
 
 -include $(wildcard */*.d */*/*.d)

@@ -173,7 +173,7 @@ struct identity {
 	struct identity *prev, *next;	/* insertion order */
 };
 
-void keystore_init(void);
+int keystore_init(void) SKA_WUR;
 struct identity *keystore_lookup(const uint8_t *blob, size_t len);
 /* Takes ownership of id (refs 1); replaces an identity with the same blob. */
 void keystore_add(struct identity *id);
@@ -219,6 +219,7 @@ void pool_complete(void);
 void pool_shutdown(void);
 
 /* Flags set by signal handlers (main.c), acted on by the loop. */
-extern volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1;
+extern volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1,
+    received_sigchld;
 
 #endif

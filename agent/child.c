@@ -19,6 +19,7 @@ extern char **environ;
 struct child {
 	pid_t pid;
 	int pidfd, outfd;
+	struct child *next;	/* in nopidfd */
 	struct watch *wpid, *wout;
 	char out[CHILD_OUT_MAX + 1];
 	size_t outlen;
@@ -26,6 +27,9 @@ struct child {
 	child_done_fn *cb;
 	void *arg;
 };
+
+/* Children whose exit no pidfd shows (Linux < 5.3, valgrind): SIGCHLD does. */
+static struct child *nopidfd;
 
 static void
 child_finish(struct child *ch)
@@ -202,18 +206,14 @@ spawn(const char *const argv_in[], const char *const env_set[],
 		fcntl(ch->outfd, F_SETFL, O_NONBLOCK);
 		ch->wout = loop_watch_fd(ch->outfd, on_out, ch);
 	}
-	if ((ch->pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1) {
-		/* Linux < 5.3: we could not see it exit without blocking */
-		error("pidfd_open: %s", strerror(errno));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		if (ch->wout != NULL)
-			loop_unwatch_fd(ch->wout);
-		if (ch->outfd != -1)
-			close(ch->outfd);
-		goto fail;
+	if ((ch->pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) != -1)
+		ch->wpid = loop_watch_fd(ch->pidfd, on_exit_fd, ch);
+	else {
+		/* reaped by child_reap() on SIGCHLD */
+		debug("pidfd_open: %s; waiting for SIGCHLD", strerror(errno));
+		ch->next = nopidfd;
+		nopidfd = ch;
 	}
-	ch->wpid = loop_watch_fd(ch->pidfd, on_exit_fd, ch);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	strv_free(env);
@@ -258,4 +258,26 @@ child_kill(struct child *ch)
 	ch->cancelled = 1;
 	if (!ch->exited)
 		kill(ch->group ? -ch->pid : ch->pid, SIGTERM);
+}
+
+void
+child_reap(void)
+{
+	struct child **pp = &nopidfd, *ch;
+	int status = 0;
+	pid_t r;
+
+	while ((ch = *pp) != NULL) {
+		while ((r = waitpid(ch->pid, &status, WNOHANG)) == -1 &&
+		    errno == EINTR)
+			;
+		if (r == 0) {
+			pp = &ch->next;
+			continue;
+		}
+		*pp = ch->next;
+		ch->exited = 1;
+		ch->status = r == -1 ? 0xff00 : status;
+		child_finish(ch);
+	}
 }

@@ -1,7 +1,8 @@
 /*
  * Helper processes (askpass prompts, notices, provider helpers) run without
  * blocking the loop: spawned with posix_spawn (safe beside worker threads),
- * their stdout captured through a pipe, their exit seen through a pidfd.
+ * their stdout captured through a pipe, their exit seen through a pidfd
+ * (SIGCHLD where there is none).
  */
 #ifndef SKA_CHILD_H
 #define SKA_CHILD_H
@@ -31,5 +32,10 @@ struct child *child_spawn_group(const char *const argv[],
  * exited; cb is not called; resources go when the child exits.
  */
 void child_kill(struct child *ch);
+/*
+ * Reaps the children whose exit no pidfd shows (Linux before 5.3 has no
+ * pidfd_open; nor has valgrind 3.19): the loop calls it on SIGCHLD.
+ */
+void child_reap(void);
 
 #endif

@@ -48,16 +48,23 @@ conn_free(struct conn *c)
 	free(c);
 }
 
+/* The whole frame or nothing: never a length without its message. */
 void
 conn_reply(struct conn *c, const struct sshbuf *msg)
 {
+	size_t len = sshbuf_len(msg);
+	uint8_t *p;
+
 	if (c->dead)
 		return;
-	if (sshbuf_put_u32(c->out, (uint32_t)sshbuf_len(msg)) != 0 ||
-	    sshbuf_putb(c->out, msg) != 0) {
+	if (sshbuf_reserve(c->out, 4 + len, &p) != 0) {
 		error("reply: out of memory; closing connection");
 		c->close_after = 1;
+		return;
 	}
+	poke_u32(p, (uint32_t)len);
+	if (len != 0)
+		memcpy(p + 4, sshbuf_ptr(msg), len);
 }
 
 void

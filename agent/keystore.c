@@ -32,13 +32,14 @@ static int locked;
 static uint8_t lock_salt[crypto_pwhash_SALTBYTES];
 static uint8_t lock_verifier[32];	/* BLAKE2b of the derived check half */
 
-void
+int
 keystore_init(void)
 {
 	randombytes_buf(hashkey, sizeof(hashkey));
+	if ((buckets = calloc(64, sizeof(*buckets))) == NULL)
+		return SKA_ERR_ALLOC_FAIL;
 	nbuckets = 64;
-	if ((buckets = calloc(nbuckets, sizeof(*buckets))) == NULL)
-		abort();
+	return 0;
 }
 
 static size_t

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "child.h"
 #include "loop.h"
 
 #define READ_CHUNK	(16 * 1024)
@@ -324,6 +325,7 @@ loop_run(int listen_fd, pid_t parent_pid)
 	sigaddset(&nsigset, SIGHUP);
 	sigaddset(&nsigset, SIGINT);
 	sigaddset(&nsigset, SIGUSR1);
+	sigaddset(&nsigset, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &nsigset, &osigset);
 	if (parent_pid != 0)
 		next_parent_check = monotime_ms() + PARENT_CHECK_MS;
@@ -336,6 +338,10 @@ loop_run(int listen_fd, pid_t parent_pid)
 			logit("SIGUSR1: removing all keys");
 			keystore_remove_all();
 			proto_on_remove_all();
+		}
+		if (received_sigchld) {
+			received_sigchld = 0;
+			child_reap();
 		}
 		now = monotime_ms();
 		check_wakeups(now);

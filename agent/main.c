@@ -50,7 +50,8 @@ struct agent_options opts = {
 	.restrict_websafe = 1,
 };
 
-volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1;
+volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1,
+    received_sigchld;
 
 static char socket_name[PATH_MAX];
 static char socket_dir[PATH_MAX];
@@ -226,6 +227,9 @@ sig_handler(int sig)
 		break;
 	case SIGUSR1:
 		received_sigusr1 = 1;
+		break;
+	case SIGCHLD:
+		received_sigchld = 1;
 		break;
 	}
 }
@@ -681,6 +685,7 @@ main(int argc, char **argv)
 	set_signal(SIGTERM, sig_handler);
 	set_signal(SIGHUP, sig_handler);
 	set_signal(SIGUSR1, sig_handler);
+	set_signal(SIGCHLD, sig_handler);
 	set_signal(SIGINT, opts.foreground ? sig_handler : SIG_IGN);
 
 	/* workers inherit a mask that blocks the loop's signals */
@@ -692,8 +697,13 @@ main(int argc, char **argv)
 		sigaddset(&set, SIGHUP);
 		sigaddset(&set, SIGINT);
 		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGCHLD);
 		sigprocmask(SIG_BLOCK, &set, &old);
-		keystore_init();
+		if (keystore_init() != 0) {
+			error("out of memory");
+			cleanup_socket();
+			return 1;
+		}
 		if (token_ctx_new(&agent_tokens) != 0) {
 			error("cannot set up the security-key layer");
 			cleanup_socket();

@@ -228,8 +228,10 @@ agent_parse_identities(const uint8_t *reply, size_t len,
 	if (listp == NULL)
 		return SKA_ERR_INVALID_ARGUMENT;
 	*listp = NULL;
-	if ((b = sshbuf_from(reply, len)) == NULL)
+	if ((reply == NULL && len != 0) || len > SSHBUF_SIZE_MAX)
 		return SKA_ERR_INVALID_ARGUMENT;
+	if ((b = sshbuf_from(reply, len)) == NULL)
+		return SKA_ERR_ALLOC_FAIL;
 	if ((r = sshbuf_get_u8(b, &type)) != 0)
 		goto out;
 	if (is_failure(type)) {
@@ -258,8 +260,10 @@ agent_parse_key_info(const uint8_t *data, size_t len,
 	if (listp == NULL)
 		return SKA_ERR_INVALID_ARGUMENT;
 	*listp = NULL;
-	if ((b = sshbuf_from(data, len)) == NULL)
+	if ((data == NULL && len != 0) || len > SSHBUF_SIZE_MAX)
 		return SKA_ERR_INVALID_ARGUMENT;
+	if ((b = sshbuf_from(data, len)) == NULL)
+		return SKA_ERR_ALLOC_FAIL;
 	if ((r = parse_keys(b, 1, &l)) != 0)
 		goto out;
 	if (sshbuf_len(b) != 0) {

@@ -2,6 +2,10 @@
 #include <string.h>
 
 #include "err.h"
+#include "keyfile.h"
+
+#define STR(x)	STR2(x)
+#define STR2(x)	#x
 
 const char *
 ska_err(int r)
@@ -42,6 +46,8 @@ ska_err(int r)
 	case SKA_ERR_CONFIRM_DENIED:		return "confirmation refused";
 	case SKA_ERR_PASSPHRASE_REQUIRED:	return "the private key is encrypted: a passphrase is required";
 	case SKA_ERR_PROMPT_UNAVAILABLE:	return "no terminal or askpass program to ask with";
+	case SKA_ERR_KDF_ROUNDS:		return "the key file asks for more than "
+						    STR(KEYFILE_MAX_ROUNDS) " bcrypt rounds";
 	case SKA_ERR_TOKEN_NOT_FOUND:		return "no security key holds this key";
 	case SKA_ERR_NO_TOKEN:			return "no security key found";
 	case SKA_ERR_TOUCH_REFUSED:		return "touch refused";

@@ -40,6 +40,7 @@
 #define SKA_ERR_CONFIRM_DENIED		-32
 #define SKA_ERR_PASSPHRASE_REQUIRED	-33	/* encrypted key, no passphrase given */
 #define SKA_ERR_PROMPT_UNAVAILABLE	-34	/* no terminal and no askpass to ask with */
+#define SKA_ERR_KDF_ROUNDS		-35	/* over KEYFILE_MAX_ROUNDS */
 /* Security keys (the token layer translates libfido2 into these). */
 #define SKA_ERR_TOKEN_NOT_FOUND		-40	/* no security key holds this key */
 #define SKA_ERR_NO_TOKEN		-41	/* no security key present */

@@ -123,9 +123,11 @@ key_cert_parse(struct sshbuf *b, struct key *k, const uint8_t *start)
 		r = SKA_ERR_KEY_CERT_INVALID;
 		goto out;
 	}
+	/* a bad signature makes a bad certificate; running out of memory not */
 	if ((r = key_verify(c->signature_key, sig, siglen, start, signed_len,
 	    NULL)) != 0) {
-		r = SKA_ERR_KEY_CERT_INVALID;
+		if (r != SKA_ERR_ALLOC_FAIL && r != SKA_ERR_LIBCRYPTO)
+			r = SKA_ERR_KEY_CERT_INVALID;
 		goto out;
 	}
 	k->cert = c;

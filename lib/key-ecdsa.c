@@ -10,6 +10,7 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 
@@ -65,8 +66,11 @@ key_ecdsa_from_point(struct key *k, int bits, const uint8_t *q, size_t qlen)
 	size_t flen;
 	int r = SKA_ERR_LIBCRYPTO;
 
-	if ((ec = EC_KEY_new_by_curve_name(curve_nid(bits))) == NULL)
+	ERR_clear_error();
+	if ((ec = EC_KEY_new_by_curve_name(curve_nid(bits))) == NULL) {
+		r = key_crypto_err(r);
 		goto out;
+	}
 	g = EC_KEY_get0_group(ec);
 	flen = (EC_GROUP_get_degree(g) + 7) / 8;
 	/* uncompressed points only, as OpenSSH */
@@ -74,13 +78,15 @@ key_ecdsa_from_point(struct key *k, int bits, const uint8_t *q, size_t qlen)
 		r = SKA_ERR_INVALID_FORMAT;
 		goto out;
 	}
-	if ((pt = EC_POINT_new(g)) == NULL)
+	if ((pt = EC_POINT_new(g)) == NULL) {
+		r = key_crypto_err(r);
 		goto out;
+	}
 	if (EC_POINT_oct2point(g, pt, q, qlen, NULL) != 1 ||
 	    EC_POINT_is_at_infinity(g, pt) ||
 	    EC_KEY_set_public_key(ec, pt) != 1 ||
 	    EC_KEY_check_key(ec) != 1) {
-		r = SKA_ERR_KEY_INVALID;
+		r = key_crypto_err(SKA_ERR_KEY_INVALID);
 		goto out;
 	}
 	EC_KEY_free(k->ec);
@@ -155,12 +161,13 @@ key_ecdsa_priv_get(struct sshbuf *b, struct key *k)
 		r = SKA_ERR_KEY_INVALID;
 		goto out;
 	}
+	ERR_clear_error();
 	if (EC_KEY_set_private_key(k->ec, bn) != 1) {
-		r = SKA_ERR_LIBCRYPTO;
+		r = key_crypto_err(SKA_ERR_LIBCRYPTO);
 		goto out;
 	}
 	if (EC_KEY_check_key(k->ec) != 1) {
-		r = SKA_ERR_KEY_INVALID;
+		r = key_crypto_err(SKA_ERR_KEY_INVALID);
 		goto out;
 	}
 	r = 0;
@@ -279,6 +286,7 @@ key_ecdsa_verify_digest(const struct key *k, struct sshbuf *rs,
 		goto out;
 	}
 	br = bs = NULL;
+	ERR_clear_error();
 	switch (ECDSA_do_verify(dgst, (int)dgstlen, esig, k->ec)) {
 	case 1:
 		r = 0;
@@ -287,7 +295,7 @@ key_ecdsa_verify_digest(const struct key *k, struct sshbuf *rs,
 		r = SKA_ERR_SIGNATURE_INVALID;
 		break;
 	default:
-		r = SKA_ERR_LIBCRYPTO;
+		r = key_crypto_err(SKA_ERR_LIBCRYPTO);
 	}
  out:
 	BN_free(br);

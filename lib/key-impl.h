@@ -28,6 +28,8 @@ struct key {
 	const struct key_typeinfo *ti;
 	uint8_t *blob;			/* public blob (certificate blob for certs) */
 	size_t bloblen;
+	uint8_t *plain_blob;		/* certs: the certified key's plain blob */
+	size_t plain_bloblen;
 	struct key_cert *cert;		/* certificates only */
 	int has_private;
 	/* ed25519, sk-ed25519 */
@@ -47,6 +49,11 @@ const struct key_typeinfo *key_typeinfo_by_name(const char *name, size_t len);
 const struct key_typeinfo *key_typeinfo_plain(const struct key_typeinfo *ti);
 const struct key_typeinfo *key_typeinfo_cert(const struct key_typeinfo *ti);
 struct key *key_alloc(const struct key_typeinfo *ti);
+/*
+ * After a libcrypto call failed: SKA_ERR_ALLOC_FAIL when OpenSSL says it
+ * ran out of memory, else r.  Empties OpenSSL's error queue either way.
+ */
+int key_crypto_err(int r);
 /* Recomputes k->blob from the public fields (non-certificates). */
 int key_cache_blob(struct key *k) SKA_WUR;
 

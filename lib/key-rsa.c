@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
@@ -109,12 +110,13 @@ int
 key_rsa_priv_get(struct sshbuf *b, struct key *k)
 {
 	BIGNUM *n = NULL, *e = NULL, *d = NULL, *iqmp = NULL, *p = NULL;
-	BIGNUM *q = NULL, *dmp1 = NULL, *dmq1 = NULL, *t = NULL;
+	BIGNUM *q = NULL, *dmp1 = NULL, *dmq1 = NULL, *t = NULL, *u = NULL;
 	const BIGNUM *cn, *ce;
 	BN_CTX *ctx = NULL;
 	RSA *rsa = NULL;
 	int r;
 
+	ERR_clear_error();
 	if (!k->ti->cert) {
 		if ((r = get_bn(b, 0, &n)) != 0 || (r = get_bn(b, 0, &e)) != 0)
 			goto out;
@@ -140,21 +142,41 @@ key_rsa_priv_get(struct sshbuf *b, struct key *k)
 		goto out;
 	}
 	if ((ctx = BN_CTX_secure_new()) == NULL || (t = BN_secure_new()) == NULL ||
-	    (dmp1 = BN_secure_new()) == NULL || (dmq1 = BN_secure_new()) == NULL) {
+	    (u = BN_secure_new()) == NULL || (dmp1 = BN_secure_new()) == NULL ||
+	    (dmq1 = BN_secure_new()) == NULL) {
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
 	/* n = p q, iqmp q = 1 mod p; then the CRT exponents */
 	if (BN_mul(t, p, q, ctx) != 1 || BN_cmp(t, n) != 0 ||
 	    BN_mod_mul(t, iqmp, q, p, ctx) != 1 || !BN_is_one(t)) {
-		r = SKA_ERR_KEY_INVALID;
+		r = key_crypto_err(SKA_ERR_KEY_INVALID);
 		goto out;
 	}
 	if (BN_sub(t, p, BN_value_one()) != 1 ||
 	    BN_mod(dmp1, d, t, ctx) != 1 ||
 	    BN_sub(t, q, BN_value_one()) != 1 ||
 	    BN_mod(dmq1, d, t, ctx) != 1) {
-		r = SKA_ERR_LIBCRYPTO;
+		r = key_crypto_err(SKA_ERR_LIBCRYPTO);
+		goto out;
+	}
+	/* d must undo e: e d = 1 mod p-1 and mod q-1, or signatures are wrong */
+	if (BN_sub(u, p, BN_value_one()) != 1 ||
+	    BN_mod_mul(t, e, dmp1, u, ctx) != 1) {
+		r = key_crypto_err(SKA_ERR_LIBCRYPTO);
+		goto out;
+	}
+	if (!BN_is_one(t)) {
+		r = SKA_ERR_KEY_INVALID;
+		goto out;
+	}
+	if (BN_sub(u, q, BN_value_one()) != 1 ||
+	    BN_mod_mul(t, e, dmq1, u, ctx) != 1) {
+		r = key_crypto_err(SKA_ERR_LIBCRYPTO);
+		goto out;
+	}
+	if (!BN_is_one(t)) {
+		r = SKA_ERR_KEY_INVALID;
 		goto out;
 	}
 	if ((rsa = RSA_new()) == NULL) {
@@ -162,17 +184,17 @@ key_rsa_priv_get(struct sshbuf *b, struct key *k)
 		goto out;
 	}
 	if (RSA_set0_key(rsa, n, e, d) != 1) {
-		r = SKA_ERR_LIBCRYPTO;
+		r = key_crypto_err(SKA_ERR_LIBCRYPTO);
 		goto out;
 	}
 	n = e = d = NULL;
 	if (RSA_set0_factors(rsa, p, q) != 1) {
-		r = SKA_ERR_LIBCRYPTO;
+		r = key_crypto_err(SKA_ERR_LIBCRYPTO);
 		goto out;
 	}
 	p = q = NULL;
 	if (RSA_set0_crt_params(rsa, dmp1, dmq1, iqmp) != 1) {
-		r = SKA_ERR_LIBCRYPTO;
+		r = key_crypto_err(SKA_ERR_LIBCRYPTO);
 		goto out;
 	}
 	dmp1 = dmq1 = iqmp = NULL;
@@ -190,6 +212,7 @@ key_rsa_priv_get(struct sshbuf *b, struct key *k)
 	BN_clear_free(dmp1);
 	BN_clear_free(dmq1);
 	BN_clear_free(t);
+	BN_clear_free(u);
 	BN_CTX_free(ctx);
 	RSA_free(rsa);
 	return r;
@@ -293,8 +316,9 @@ key_rsa_verify(const struct key *k, struct sshbuf *sig,
 	if ((s = calloc(1, len)) == NULL)
 		return SKA_ERR_ALLOC_FAIL;
 	memcpy(s + (len - slen), sp, slen);
+	ERR_clear_error();
 	r = RSA_verify(nid, dgst, mdlen, s, (unsigned int)len, k->rsa) == 1 ?
-	    0 : SKA_ERR_SIGNATURE_INVALID;
+	    0 : key_crypto_err(SKA_ERR_SIGNATURE_INVALID);
 	free(s);
 	return r;
 }

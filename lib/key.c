@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -101,6 +102,18 @@ key_alloc(const struct key_typeinfo *ti)
 	return k;
 }
 
+int
+key_crypto_err(int r)
+{
+	unsigned long e;
+	int oom = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+			oom = 1;
+	return oom ? SKA_ERR_ALLOC_FAIL : r;
+}
+
 void
 key_free(struct key *k)
 {
@@ -111,6 +124,7 @@ key_free(struct key *k)
 	key_rsa_free(k);
 	key_cert_free(k->cert);
 	free(k->blob);
+	free(k->plain_blob);
 	free(k->sk_application);
 	if (k->sk_key_handle != NULL) {
 		sodium_memzero(k->sk_key_handle, k->sk_key_handle_len);
@@ -288,6 +302,37 @@ key_plain_blob(const struct key *k, struct sshbuf *out)
 	return plain_pub_put(k, out);
 }
 
+/* The plain blob of a key or of a certificate's key, without copying. */
+static const uint8_t *
+plain_blob_ref(const struct key *k, size_t *lenp)
+{
+	*lenp = k->ti->cert ? k->plain_bloblen : k->bloblen;
+	return k->ti->cert ? k->plain_blob : k->blob;
+}
+
+/* Certificates keep their key's plain blob: comparisons never allocate. */
+static int
+cache_plain_blob(struct key *k)
+{
+	struct sshbuf *b = NULL;
+	int r;
+
+	if ((b = sshbuf_new()) == NULL)
+		return SKA_ERR_ALLOC_FAIL;
+	if ((r = key_plain_blob(k, b)) != 0)
+		goto out;
+	if ((k->plain_blob = malloc(sshbuf_len(b))) == NULL) {
+		r = SKA_ERR_ALLOC_FAIL;
+		goto out;
+	}
+	k->plain_bloblen = sshbuf_len(b);
+	memcpy(k->plain_blob, sshbuf_ptr(b), k->plain_bloblen);
+	r = 0;
+ out:
+	sshbuf_free(b);
+	return r;
+}
+
 int
 key_cache_blob(struct key *k)
 {
@@ -353,9 +398,10 @@ key_pub_get(struct sshbuf *b, struct key **keyp)
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
-	if (ti->cert)
-		r = key_cert_parse(b, k, start);
-	else
+	if (ti->cert) {
+		if ((r = key_cert_parse(b, k, start)) == 0)
+			r = cache_plain_blob(k);
+	} else
 		r = key_plain_pub_get(b, k);
 	if (r != 0)
 		goto out;
@@ -415,21 +461,15 @@ key_blob(const struct key *k, size_t *lenp)
 int
 key_equal_public(const struct key *a, const struct key *b)
 {
-	struct sshbuf *ba = NULL, *bb = NULL;
-	int eq = 0;
+	const uint8_t *pa, *pb;
+	size_t la, lb;
 
 	if (a == NULL || b == NULL ||
 	    key_typeinfo_plain(a->ti) != key_typeinfo_plain(b->ti))
 		return 0;
-	if ((ba = sshbuf_new()) == NULL || (bb = sshbuf_new()) == NULL)
-		goto out;
-	if (key_plain_blob(a, ba) != 0 || key_plain_blob(b, bb) != 0)
-		goto out;
-	eq = sshbuf_equals(ba, bb);
- out:
-	sshbuf_free(ba);
-	sshbuf_free(bb);
-	return eq;
+	pa = plain_blob_ref(a, &la);
+	pb = plain_blob_ref(b, &lb);
+	return pa != NULL && pb != NULL && la == lb && memcmp(pa, pb, la) == 0;
 }
 
 int
@@ -470,18 +510,15 @@ key_dup(const struct key *k, struct key **keyp)
 int
 key_drop_cert(const struct key *k, struct key **keyp)
 {
-	struct sshbuf *b = NULL;
-	int r;
+	const uint8_t *p;
+	size_t len;
 
 	if (k == NULL || keyp == NULL)
 		return SKA_ERR_INVALID_ARGUMENT;
 	*keyp = NULL;
-	if ((b = sshbuf_new()) == NULL)
-		return SKA_ERR_ALLOC_FAIL;
-	if ((r = key_plain_blob(k, b)) == 0)
-		r = key_from_blob(sshbuf_ptr(b), sshbuf_len(b), keyp);
-	sshbuf_free(b);
-	return r;
+	if ((p = plain_blob_ref(k, &len)) == NULL)
+		return SKA_ERR_INVALID_ARGUMENT;
+	return key_from_blob(p, len, keyp);
 }
 
 /* Private forms */
@@ -839,19 +876,12 @@ key_fingerprint_blob(const uint8_t *blob, size_t len, enum key_fp_hash h)
 char *
 key_fingerprint(const struct key *k, enum key_fp_hash h)
 {
-	struct sshbuf *b;
-	char *fp = NULL;
+	const uint8_t *p;
+	size_t len;
 
-	if (k == NULL)
+	if (k == NULL || (p = plain_blob_ref(k, &len)) == NULL)
 		return NULL;
-	if (!k->ti->cert)
-		return key_fingerprint_blob(k->blob, k->bloblen, h);
-	if ((b = sshbuf_new()) == NULL)
-		return NULL;
-	if (key_plain_blob(k, b) == 0)
-		fp = key_fingerprint_blob(sshbuf_ptr(b), sshbuf_len(b), h);
-	sshbuf_free(b);
-	return fp;
+	return key_fingerprint_blob(p, len, h);
 }
 
 /* Signatures */

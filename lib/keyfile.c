@@ -340,6 +340,11 @@ keyfile_parse_private(const uint8_t *data, size_t len, const char *passphrase,
 		goto out;
 	keyivlen = h.cipher->keylen + h.cipher->ivlen;
 	if (h.bcrypt) {
+		/* before asking: no passphrase opens this file in our time */
+		if (h.rounds > KEYFILE_MAX_ROUNDS) {
+			r = SKA_ERR_KDF_ROUNDS;
+			goto out;
+		}
 		if (passphrase == NULL || *passphrase == '\0') {
 			r = SKA_ERR_PASSPHRASE_REQUIRED;
 			goto out;
@@ -430,6 +435,8 @@ keyfile_serialize_private_params(const struct key *k, const char *comment,
 		return SKA_ERR_INVALID_ARGUMENT;
 	if (p != NULL && p->rounds != 0)
 		rounds = p->rounds;
+	if (encrypted && rounds > KEYFILE_MAX_ROUNDS)
+		return SKA_ERR_KDF_ROUNDS;
 	if (p != NULL && p->fixed) {
 		if (encrypted &&
 		    (p->saltlen == 0 || p->saltlen > sizeof(salt)))

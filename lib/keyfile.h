@@ -27,6 +27,13 @@
 #define KEYFILE_MAX_SIZE	(1024 * 1024)	/* as OpenSSH */
 #define KEYFILE_DEFAULT_CIPHER	"aes256-ctr"
 #define KEYFILE_DEFAULT_ROUNDS	16		/* ssh-keygen -a */
+/*
+ * The most bcrypt rounds a file may ask for (OpenSSH has no limit: a file
+ * with 2^32-1 rounds keeps a reader busy for years).  A round costs about
+ * 10 ms: -a 100, the usual advice, takes a second, -a 1000 ten; 16384 is
+ * minutes of work, more than anyone waits to use a key.
+ */
+#define KEYFILE_MAX_ROUNDS	16384
 #define KEYFILE_SALT_LEN	16		/* written */
 #define KEYFILE_SALT_MAX	64		/* read */
 
@@ -46,7 +53,9 @@ struct keyfile_params {
  * files (ignored for them).  Errors: SKA_ERR_PASSPHRASE_REQUIRED (encrypted,
  * no passphrase), SKA_ERR_KEY_WRONG_PASSPHRASE (the check integers or the
  * cipher's tag disagree), SKA_ERR_FEATURE_UNSUPPORTED (unknown cipher or
- * KDF), SKA_ERR_INVALID_FORMAT and others for anything malformed.
+ * KDF), SKA_ERR_KDF_ROUNDS (more than KEYFILE_MAX_ROUNDS bcrypt rounds,
+ * refused before any is run), SKA_ERR_INVALID_FORMAT and others for
+ * anything malformed.
  * commentp and paramsp may be NULL; caller frees *commentp.
  */
 int keyfile_parse_private(const uint8_t *data, size_t len,
@@ -56,7 +65,8 @@ int keyfile_parse_private(const uint8_t *data, size_t len,
 /*
  * The public key of a private key file, encrypted or not, without the
  * passphrase (the comment is inside the encrypted part: not returned).
- * paramsp (may be NULL) tells the cipher and KDF.
+ * paramsp (may be NULL) tells the cipher and KDF, rounds over
+ * KEYFILE_MAX_ROUNDS included.
  */
 int keyfile_parse_public(const uint8_t *data, size_t len, struct key **keyp,
     struct keyfile_params *paramsp) SKA_WUR;
@@ -64,8 +74,9 @@ int keyfile_parse_public(const uint8_t *data, size_t len, struct key **keyp,
 /*
  * Appends the private key file for k (which must hold its private half) to
  * out, exactly as ssh-keygen writes it.  passphrase NULL or "": unencrypted;
- * otherwise aes256-ctr with a bcrypt key of rounds rounds (0: 16) and a
- * random salt.  comment NULL is written as "".
+ * otherwise aes256-ctr with a bcrypt key of rounds rounds (0: 16, more
+ * than KEYFILE_MAX_ROUNDS: SKA_ERR_KDF_ROUNDS) and a random salt.  comment
+ * NULL is written as "".
  */
 int keyfile_serialize_private(const struct key *k, const char *comment,
     const char *passphrase, unsigned int rounds, struct sshbuf *out) SKA_WUR;

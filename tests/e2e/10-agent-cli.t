@@ -59,6 +59,7 @@ ok "the agent leaves at once after its command" wait_for 3 test ! -e "$T/s3.sock
 
 # -D: foreground, only the socket line
 start_agent
+wait_for 10 test -s "$T/agent.out"	# printed after the socket is made
 like "-D prints the socket line" "$(cat "$T/agent.out")" "^SSH_AUTH_SOCK=$T/agent.sock; export SSH_AUTH_SOCK;"
 fails "-D does not print SSH_AGENT_PID" grep -q SSH_AGENT_PID "$T/agent.out"
 ssh-add -q "$T/id"

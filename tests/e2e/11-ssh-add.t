@@ -130,6 +130,28 @@ ok "confirmed use signs" ssh-add -T "$T/ed25519.pub"
 printf 'no\n' >"$T/answer"
 fails "refused use does not sign" ssh-add -T "$T/ed25519.pub"
 stop_agent
+# without pidfd_open (Linux before 5.3): the prompt's exit seen by SIGCHLD
+if [ -z "${SKA_VALGRIND:-}" ] && command -v strace >/dev/null 2>&1 &&
+    strace -f -o /dev/null true 2>/dev/null; then
+	printf 'yes\n' >"$T/answer"
+	rm -f "$T/agent.sock"
+	ASKPASS_ANSWER_FILE=$T/answer SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force \
+		bg strace -f -qq -o /dev/null -e trace=pidfd_open \
+		-e inject=pidfd_open:error=ENOSYS "$SKAGENT" -D -a "$T/agent.sock" \
+		>"$T/agent.out" 2>"$T/agent.log"
+	wait_for 10 test -S "$T/agent.sock" || bail "agent under strace"
+	# the agent is strace's child; strace goes when it does
+	AGENT_PID=$(cat "/proc/$BG_PID/task/$BG_PID/children")
+	_bg_pids="$_bg_pids $AGENT_PID"
+	ssh-add -q -c "$T/ed25519"
+	ok "no pidfd_open: confirmed use signs" ssh-add -T "$T/ed25519.pub"
+	printf 'no\n' >"$T/answer"
+	fails "no pidfd_open: refused use does not sign" ssh-add -T "$T/ed25519.pub"
+	stop_agent
+else
+	skip "strace missing or not allowed (or valgrind, which has no pidfd_open)"
+	skip "the same"
+fi
 start_agent	# no askpass, no display: a confirm key cannot be confirmed
 ssh-add -q -c "$T/ed25519"
 fails "no way to ask: refused" ssh-add -T "$T/ed25519.pub"

@@ -4,6 +4,7 @@
 # bench's checks can fail: an agent that forges signatures and forgets keys
 # is caught.
 . "$(dirname "$0")/lib.sh"
+valgrind_skip "a benchmark"
 
 BENCH=$TOP/tests/bench/bench
 [ -x "$BENCH" ] || bail "no $BENCH: run make all-tests"

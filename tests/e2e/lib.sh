@@ -15,6 +15,36 @@ SSHD=${SSHD:-/usr/sbin/sshd}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/skagent-e2e.XXXXXX")
 chmod 700 "$T"
+
+# make check-valgrind: our programs run under valgrind's memcheck, through
+# wrappers that keep their names and pids.  SKA_VALGRIND is the directory
+# (mode 1777: tests run programs as nobody too) for the wrappers and one
+# log per process; tests/e2e/valgrind-check reads the logs afterwards.
+if [ -n "${SKA_VALGRIND:-}" ]; then
+	_vg=$SKA_VALGRIND/bin.$(basename "$0" .t)
+	mkdir -p -m 755 "$_vg"
+	for _p in "$SKAGENT" "$KEYGEN" "$COPYID"; do
+		cat >"$_vg/${_p##*/}" <<-WRAP
+		#!/bin/sh
+		exec valgrind -q --error-exitcode=99 --leak-check=full \
+			--show-leak-kinds=definite,indirect \
+			--errors-for-leak-kinds=definite,indirect --track-origins=yes \
+			--log-file="$SKA_VALGRIND/$(basename "$0" .t).${_p##*/}.%p.log" \
+			"$_p" "\$@"
+		WRAP
+		chmod 755 "$_vg/${_p##*/}"
+	done
+	SKAGENT=$_vg/skagent
+	KEYGEN=$_vg/agent-keygen
+	COPYID=$_vg/agent-copy-id
+fi
+# valgrind_skip REASON: the whole test is skipped under make check-valgrind.
+valgrind_skip() {
+	if [ -n "${SKA_VALGRIND:-}" ]; then
+		echo "1..0 # skip under valgrind: $*"
+		exit 0
+	fi
+}
 # The programs' chatter goes to a file (kept with KEEP_T=1 when a test
 # fails); TAP goes to stdout.  VERBOSE=1 keeps stderr on the terminal.
 [ -n "${VERBOSE:-}" ] || exec 2>>"$T/stderr.log"

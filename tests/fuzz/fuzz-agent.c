@@ -22,7 +22,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct agent_options opts = { .fp_hash = KEY_FP_SHA256, .restrict_websafe = 1 };
-volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1;
+volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1,
+    received_sigchld;
 
 static struct job *jobs, *jobs_tail;
 static struct conn *conns[NCONN];
@@ -141,7 +142,8 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		    crypto_pwhash_MEMLIMIT_MIN);
 		ready = 1;
 	}
-	keystore_init();
+	if (keystore_init() != 0)
+		abort();
 	while (n >= 4) {
 		i = d[0] % NCONN;
 		len = (size_t)d[2] << 8 | d[3];

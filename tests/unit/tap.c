@@ -114,7 +114,7 @@ unsigned char *
 tap_read_file(const char *path, size_t *lenp)
 {
 	FILE *f;
-	unsigned char *p = NULL;
+	unsigned char *p = NULL, *q;
 	size_t n = 0, cap = 0, got;
 
 	if ((f = fopen(path, "rb")) == NULL) {
@@ -124,8 +124,11 @@ tap_read_file(const char *path, size_t *lenp)
 	do {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 4096;
-			if ((p = realloc(p, cap + 1)) == NULL)
-				abort();
+			if ((q = realloc(p, cap + 1)) == NULL) {
+				printf("Bail out! out of memory reading %s\n", path);
+				exit(1);
+			}
+			p = q;
 		}
 		got = fread(p + n, 1, cap - n, f);
 		n += got;

@@ -16,7 +16,7 @@ int tap_is_mem(const void *got, size_t glen, const void *want, size_t wlen,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_skip(int n, const char *why);
-/* Reads a whole file (test vectors); aborts the test on failure. */
+/* Reads a whole file (test vectors); bails out on failure. */
 unsigned char *tap_read_file(const char *path, size_t *lenp);
 
 #define ok(c, ...)	tap_ok(!!(c), __VA_ARGS__)

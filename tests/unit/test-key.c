@@ -514,6 +514,37 @@ test_sk(void)
 	    "a point off the curve refused");
 }
 
+/*
+ * RSA private parts that do not fit together are refused: they would
+ * sign wrongly (found by fuzz-keypriv: a changed d was accepted).
+ */
+static void
+test_rsa_consistency(void)
+{
+	struct key *k = load_private("rsa2048", NULL), *k2 = NULL;
+	struct sshbuf *b = sshbuf_new(), *m = sshbuf_new();
+	const uint8_t *d;
+	size_t dlen, off;
+	uint8_t *p;
+
+	/* string type, mpint n, mpint e, mpint d, ... */
+	if (k == NULL || key_private_serialize(k, b) != 0 || sshbuf_putb(m, b) != 0 ||
+	    sshbuf_get_string_direct(m, NULL, NULL) != 0 ||
+	    sshbuf_get_string_direct(m, NULL, NULL) != 0 ||
+	    sshbuf_get_string_direct(m, NULL, NULL) != 0 ||
+	    sshbuf_peek_string_direct(m, &d, &dlen) != 0)
+		abort();
+	off = (size_t)(d - sshbuf_ptr(m)) + (sshbuf_len(b) - sshbuf_len(m));
+	p = sshbuf_mutable_ptr(b);
+	p[off + dlen / 2] ^= 0x10;
+	is_int(key_private_deserialize(b, &k2), SKA_ERR_KEY_INVALID,
+	    "rsa: a private exponent that does not undo e is refused");
+	key_free(k2);
+	sshbuf_free(b);
+	sshbuf_free(m);
+	key_free(k);
+}
+
 /* Every prefix of every blob fails cleanly; random bytes never crash. */
 static void
 test_hostile(void)
@@ -608,6 +639,7 @@ main(void)
 	test_cert_private();
 	test_generate();
 	test_sk();
+	test_rsa_consistency();
 	test_hostile();
 	return tap_done();
 }

@@ -622,6 +622,64 @@ test_write_file(void)
 	unlink(path);
 }
 
+/*
+ * Files that ask for more than KEYFILE_MAX_ROUNDS bcrypt rounds: refused
+ * before any round is run (without the cap, 2^32-1 rounds is years), their
+ * public part still read.  Writing that many is refused too.
+ */
+static void
+test_rounds_cap(void)
+{
+	static const uint32_t rounds[] = { KEYFILE_MAX_ROUNDS + 1, 0xffffffff };
+	struct keyfile_params p;
+	struct sshbuf *bin, *out = sshbuf_new();
+	struct key *k = NULL, *pub;
+	uint8_t *file, *m;
+	size_t i, len, cl, at;
+	char limit[32];
+
+	file = read_data("ed25519_enc_aes128_ctr", &len);
+	pub = load_pub("ed25519_enc_aes128_ctr", NULL);
+	bin = decode(file, len);
+	/* magic, string cipher, string "bcrypt", kdf: string, string salt, u32 rounds */
+	cl = peek_u32(sshbuf_ptr(bin) + 15);
+	at = 15 + 4 + cl + 4 + 6 + 4 + 4 + KEYFILE_SALT_LEN;
+	is_int(peek_u32(sshbuf_ptr(bin) + at), 2, "found the rounds field");
+	for (i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++) {
+		m = sshbuf_mutable_ptr(bin);
+		poke_u32(m + at, rounds[i]);
+		armour(sshbuf_ptr(bin), sshbuf_len(bin), out);
+		is_int(keyfile_parse_private(sshbuf_ptr(out), sshbuf_len(out), PASS,
+		    &k, NULL, NULL), SKA_ERR_KDF_ROUNDS,
+		    "%u rounds: refused at once", rounds[i]);
+		is_int(keyfile_parse_private(sshbuf_ptr(out), sshbuf_len(out), NULL,
+		    &k, NULL, NULL), SKA_ERR_KDF_ROUNDS,
+		    "%u rounds: refused before a passphrase is asked for", rounds[i]);
+		ok(keyfile_parse_public(sshbuf_ptr(out), sshbuf_len(out), &k,
+		    &p) == 0 && key_equal(k, pub) && p.rounds == rounds[i],
+		    "%u rounds: the public key still reads, rounds told", rounds[i]);
+		key_free(k);
+		k = NULL;
+	}
+	snprintf(limit, sizeof(limit), " %d ", KEYFILE_MAX_ROUNDS);
+	ok(strstr(ska_err(SKA_ERR_KDF_ROUNDS), limit) != NULL,
+	    "the error names the limit: %s", ska_err(SKA_ERR_KDF_ROUNDS));
+	if (keyfile_parse_private(file, len, PASS, &k, NULL, NULL) != 0)
+		abort();
+	sshbuf_reset(out);
+	is_int(keyfile_serialize_private(k, "c", PASS, KEYFILE_MAX_ROUNDS + 1, out),
+	    SKA_ERR_KDF_ROUNDS, "writing more rounds than that is refused");
+	is_int(keyfile_save(tmp_path("many-rounds"), k, "c", PASS,
+	    KEYFILE_MAX_ROUNDS + 1, 0), SKA_ERR_KDF_ROUNDS,
+	    "so is saving such a file");
+	is_int(dir_entries(), 0, "and nothing is left behind");
+	key_free(k);
+	key_free(pub);
+	sshbuf_free(bin);
+	sshbuf_free(out);
+	free(file);
+}
+
 int
 main(void)
 {
@@ -633,6 +691,7 @@ main(void)
 	test_plain();
 	test_encrypted();
 	test_generated();
+	test_rounds_cap();
 	test_hostile();
 	test_files();
 	test_write_file();
