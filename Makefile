@@ -69,6 +69,16 @@ SOFTTOKEN_SRC := $(wildcard tests/softtoken/*.c)
 SOFTTOKEN_OBJ := $(SOFTTOKEN_SRC:.c=.o)
 SOFTTOKEN := $(if $(SOFTTOKEN_SRC),tests/softtoken/softtoken)
 
+# A SecurityKeyProvider (OpenSSH's sk-api.h) for softtoken, so stock
+# ssh-keygen, ssh-add, ssh and ssh-agent run their own security-key code in
+# the tests.  A test oracle too: no code from lib/.  Never sanitized, since
+# stock programs dlopen it.
+SKPROV_SRC := $(wildcard tests/sk-provider/*.c)
+SKPROV := $(if $(SKPROV_SRC),tests/sk-provider/libsk-softtoken.so)
+SKPROV_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
+	-fPIC -fvisibility=hidden
+SKPROV_LDFLAGS := $(filter-out -fsanitize=%,$(LDFLAGS)) -shared -Wl,-z,defs
+
 TAP_OBJ := tests/unit/tap.o
 UNIT := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 # Small programs the end-to-end tests drive (raw protocol client, memory scan).
@@ -120,6 +130,10 @@ tools/%: tools/%.o $(LIB)
 
 $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(SKPROV): $(SKPROV_SRC)
+	$(Q_LD)$(CC) $(SKPROV_CFLAGS) $(CPPFLAGS) $(SKPROV_LDFLAGS) -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs libfido2 libcrypto 2>/dev/null)
 
 tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -179,7 +193,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@$(MAKE) --no-print-directory test
 
-all-tests: all $(UNIT) $(HELPERS) $(FUZZERS) $(BENCH)
+all-tests: all $(UNIT) $(HELPERS) $(SKPROV) $(FUZZERS) $(BENCH)
 
 test:
 	$(PROVE) $(PROVEFLAGS) $(TESTS)
@@ -237,7 +251,8 @@ ifeq ($(WITH_BASHCOMPLETION),yes)
 endif
 
 clean:
-	rm -f $(BIN) $(UNIT) $(HELPERS) $(FUZZERS) $(BENCH) $(LIB) $(GENERATED) */*.o */*/*.o */*.d */*/*.d
+	rm -f $(BIN) $(UNIT) $(HELPERS) $(SKPROV) $(FUZZERS) $(BENCH) $(LIB) $(GENERATED) \
+		*/*.o */*/*.o */*.d */*/*.d
 
 FORCE:
 
