@@ -1,7 +1,9 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -154,14 +156,53 @@ build_env(const char *const env_set[])
 	return env;
 }
 
+/*
+ * The read end of a pipe already holding in (the write end closed), or -1.
+ * A pipe rather than a file: kernel memory that is never swapped, freed
+ * when the child is done with it.  Grown to fit up to the system's
+ * pipe-max-size (1 MiB by default).
+ */
+static int
+input_fd(const void *in, size_t inlen)
+{
+	const uint8_t *p = in;
+	int pfd[2], sz;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1) {
+		error("pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (inlen > 0 && (sz = fcntl(pfd[1], F_GETPIPE_SZ)) != -1 &&
+	    (size_t)sz < inlen && inlen <= INT_MAX)
+		(void)fcntl(pfd[1], F_SETPIPE_SZ, (int)inlen);
+	while (inlen > 0) {
+		if ((n = write(pfd[1], p, inlen)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error("child input of %zu bytes: %s", inlen,
+			    n == 0 ? "short write" : strerror(errno));
+			close(pfd[0]);
+			close(pfd[1]);
+			return -1;
+		}
+		p += n;
+		inlen -= (size_t)n;
+	}
+	close(pfd[1]);
+	(void)fcntl(pfd[0], F_SETFL, 0);	/* the child may block on it */
+	return pfd[0];
+}
+
 static struct child *
 spawn(const char *const argv_in[], const char *const env_set[],
-    int capture, int group, child_done_fn *cb, void *arg)
+    const void *in, size_t inlen, int capture, int group, child_done_fn *cb,
+    void *arg)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct child *ch = NULL;
-	int pfd[2] = { -1, -1 }, fa_init = 0, attr_init = 0, r;
+	int pfd[2] = { -1, -1 }, infd = -1, fa_init = 0, attr_init = 0, r;
 	char **env = NULL, **argv = NULL;
 	pid_t pid;
 
@@ -174,12 +215,15 @@ spawn(const char *const argv_in[], const char *const env_set[],
 	if ((env = build_env(env_set)) == NULL ||
 	    (argv = strv_dup(argv_in, 0)) == NULL)
 		goto fail;
+	if (in != NULL && (infd = input_fd(in, inlen)) == -1)
+		goto fail;
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		goto fail;
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		goto fail;
 	fa_init = 1;
-	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
+	if ((infd != -1 ? posix_spawn_file_actions_adddup2(&fa, infd, 0) :
+	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
 	    (capture ? posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) :
 	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) != 0)
 		goto fail;
@@ -196,6 +240,10 @@ spawn(const char *const argv_in[], const char *const env_set[],
 	ch->pid = pid;
 	close(pfd[1]);
 	pfd[1] = -1;
+	if (infd != -1) {
+		close(infd);
+		infd = -1;
+	}
 	if (capture) {
 		ch->outfd = pfd[0];
 		pfd[0] = -1;
@@ -224,6 +272,8 @@ spawn(const char *const argv_in[], const char *const env_set[],
  fail:
 	if (fa_init)
 		posix_spawn_file_actions_destroy(&fa);
+	if (infd != -1)
+		close(infd);
 	if (attr_init)
 		posix_spawnattr_destroy(&attr);
 	if (pfd[0] != -1)
@@ -240,14 +290,21 @@ struct child *
 child_spawn(const char *const argv[], const char *const env_set[],
     int capture, child_done_fn *cb, void *arg)
 {
-	return spawn(argv, env_set, capture, 0, cb, arg);
+	return spawn(argv, env_set, NULL, 0, capture, 0, cb, arg);
+}
+
+struct child *
+child_spawn_input(const char *const argv[], const char *const env_set[],
+    const void *in, size_t inlen, int capture, child_done_fn *cb, void *arg)
+{
+	return spawn(argv, env_set, in, inlen, capture, 0, cb, arg);
 }
 
 struct child *
 child_spawn_group(const char *const argv[], const char *const env_set[],
     int capture, child_done_fn *cb, void *arg)
 {
-	return spawn(argv, env_set, capture, 1, cb, arg);
+	return spawn(argv, env_set, NULL, 0, capture, 1, cb, arg);
 }
 
 void
