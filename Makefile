@@ -56,7 +56,11 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
 LIB := lib/libskagent.a
 
-AGENT_SRC := $(wildcard agent/*.c)
+# agent/sk-helper.c is a program of its own: skagent-sk-helper runs
+# security key provider libraries outside the agent, installed beside it.
+SKHELPER_SRC := $(wildcard agent/sk-helper.c)
+SKHELPER := $(if $(SKHELPER_SRC),agent/skagent-sk-helper)
+AGENT_SRC := $(filter-out $(SKHELPER_SRC),$(wildcard agent/*.c))
 AGENT_OBJ := $(AGENT_SRC:.c=.o)
 AGENT := $(if $(AGENT_SRC),agent/skagent)
 
@@ -102,11 +106,12 @@ FUZZ_AGENT_SRC := $(filter-out agent/main.c agent/loop.c agent/pool.c,$(AGENT_SR
 FUZZ_SOFTTOKEN_SRC := $(filter-out tests/softtoken/main.c,$(SOFTTOKEN_SRC))
 FUZZ_TIME ?= 60
 
-BIN := $(AGENT) $(TOOLS) $(SOFTTOKEN)
+BIN := $(AGENT) $(SKHELPER) $(TOOLS) $(SOFTTOKEN)
 
 # What make install puts down: the programs (not the software token), each
-# one's man page and completion where there is one, and the optional parts.
-PROGRAMS := $(AGENT) $(TOOLS)
+# one's man page and completion where there is one (skagent-sk-helper,
+# which only skagent runs, has neither), and the optional parts.
+PROGRAMS := $(AGENT) $(SKHELPER) $(TOOLS)
 MANPAGES := $(wildcard $(PROGRAMS:=.1))
 COMPLETIONS := $(wildcard $(addprefix completion/,$(notdir $(PROGRAMS))))
 UDEV_RULES := udev/70-skagent-fido.rules
@@ -125,6 +130,9 @@ $(LIB): $(LIB_OBJ)
 $(AGENT): $(AGENT_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(SKHELPER): $(SKHELPER_SRC:.c=.o) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
+
 tools/%: tools/%.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -142,6 +150,12 @@ tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
 tests/unit/test-notices: agent/proc.o agent/recfmt.o
 
 tests/helpers/%: tests/helpers/%.o $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The agent's provider path (skhelper.c, child.c) on a stand-in loop.
+tests/helpers/skhelper-run.o: CFLAGS += -Iagent
+tests/helpers/skhelper-run: tests/helpers/skhelper-run.o agent/child.o \
+		agent/skhelper.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/fuzz/fuzz-agent: tests/fuzz/fuzz-agent.c $(FUZZ_AGENT_SRC) $(LIB_SRC)
