@@ -9,7 +9,9 @@
  * code against softtoken.
  *
  * Like softtoken it shares no code with lib/: it is a test oracle.
- * SKA_PROVIDER_DEBUG=1 logs every step to stderr.
+ * SKA_PROVIDER_DEBUG=1 logs every step to stderr (=stdout: to stdout, as a
+ * careless provider might).  SKA_PROVIDER_API_VERSION=N makes
+ * sk_api_version() say N, for tests of the callers' version check.
  *
  * One difference from sk-usbhid.c: a resident-key listing that fails
  * half-way is an error here (sk-usbhid.c turns a "general" failure of its
@@ -44,15 +46,19 @@ static void
 skdebug(const char *func, const char *fmt, ...)
 {
 	const char *e = getenv("SKA_PROVIDER_DEBUG");
+	FILE *f = stderr;
 	va_list ap;
 
 	if (e == NULL || *e == '\0' || strcmp(e, "0") == 0)
 		return;
+	if (strcmp(e, "stdout") == 0)
+		f = stdout;
 	va_start(ap, fmt);
-	fprintf(stderr, "sk-softtoken: %s: ", func);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(f, "sk-softtoken: %s: ", func);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
 	va_end(ap);
+	fflush(f);
 }
 
 /* ---------------------------------------------- libfido2 custom I/O */
@@ -354,6 +360,10 @@ key_lookup(fido_dev_t *dev, const char *application, const uint8_t *user_id,
 uint32_t
 sk_api_version(void)
 {
+	const char *e = getenv("SKA_PROVIDER_API_VERSION");
+
+	if (e != NULL && *e != '\0')
+		return (uint32_t)strtoul(e, NULL, 0);
 	return SSH_SK_VERSION_MAJOR;
 }
 
