@@ -244,18 +244,18 @@ main(int argc, char **argv)
 		return 1;
 	if ((r = keyfile_load_private(keyfile, NULL, &k, NULL, NULL)) != 0) {
 		fprintf(stderr, "skhelper-run: %s: %s\n", keyfile, ska_err(r));
-		return 1;
+		goto out;
 	}
 	if (mode == 'w') {
 		if ((r = skhelper_put_sign_req_key(k, prov,
 		    (const uint8_t *)msg, strlen(msg), pin, dev, b)) != 0 ||
 		    fwrite(sshbuf_ptr(b), 1, sshbuf_len(b), stdout) !=
 		    sshbuf_len(b))
-			return 1;
+			goto out;
 		result = 0;
 	} else if (mode == 'r') {
 		if (read_stdin(b) != 0)
-			return 1;
+			goto out;
 		r = skhelper_sign_result(k, (const uint8_t *)msg, strlen(msg),
 		    sshbuf_ptr(b), sshbuf_len(b), sig, &st);
 		printf("status %u: %s\n", st, skhelper_status_str(st));
@@ -267,7 +267,7 @@ main(int argc, char **argv)
 		    (const uint8_t *)msg, strlen(msg), pin, dev, on_done,
 		    NULL)) == NULL) {
 			printf("error: cannot start %s\n", helper);
-			return 1;
+			goto out;
 		}
 		start = now_ms();
 		while (!done && now_ms() - start < 30000) {
@@ -291,6 +291,9 @@ main(int argc, char **argv)
 			result = 1;
 		}
 	}
+ out:
+	/* LeakSanitizer exits before stdio is flushed */
+	fflush(stdout);
 	key_free(k);
 	sshbuf_free(b);
 	sshbuf_free(sig);
