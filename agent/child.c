@@ -194,6 +194,39 @@ input_fd(const void *in, size_t inlen)
 	return pfd[0];
 }
 
+/*
+ * The loop blocks SIGTERM, SIGHUP, SIGINT and SIGUSR1 outside epoll_pwait
+ * and ignores SIGPIPE (and SIGINT when daemonised): a child gets an empty
+ * mask and the default actions, or child_kill's SIGTERM would wait forever.
+ * group: a process group of its own.
+ */
+static int
+spawn_attr(posix_spawnattr_t *attr, int group)
+{
+	sigset_t none, dfl;
+	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGUSR1);
+	if (group)
+		flags |= POSIX_SPAWN_SETPGROUP;
+	if (posix_spawnattr_init(attr) != 0)
+		return -1;
+	if (posix_spawnattr_setsigmask(attr, &none) != 0 ||
+	    posix_spawnattr_setsigdefault(attr, &dfl) != 0 ||
+	    posix_spawnattr_setpgroup(attr, 0) != 0 ||
+	    posix_spawnattr_setflags(attr, flags) != 0) {
+		posix_spawnattr_destroy(attr);
+		return -1;
+	}
+	return 0;
+}
+
 static struct child *
 spawn(const char *const argv_in[], const char *const env_set[],
     const void *in, size_t inlen, int capture, int group, child_done_fn *cb,
@@ -227,12 +260,9 @@ spawn(const char *const argv_in[], const char *const env_set[],
 	    (capture ? posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) :
 	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) != 0)
 		goto fail;
-	if (posix_spawnattr_init(&attr) != 0)
+	if (spawn_attr(&attr, group) != 0)
 		goto fail;
 	attr_init = 1;
-	if (group && (posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP) != 0 ||
-	    posix_spawnattr_setpgroup(&attr, 0) != 0))
-		goto fail;
 	if ((r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env)) != 0) {
 		error("cannot run %s: %s", argv[0], strerror(r));
 		goto fail;
