@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,7 @@ main(int argc, char **argv)
 	struct sk_sign_response *resp = NULL;
 	struct sshbuf *in = NULL, *out = NULL;
 	struct rlimit rl = { 0, 0 };
+	sigset_t none;
 	int outfd, nullfd, r, ret = 1;
 
 	if (argc > 1 || isatty(STDIN_FILENO)) {
@@ -183,6 +185,13 @@ main(int argc, char **argv)
 		    "see lib/skhelper-msg.h.\n", argv[0]);
 		return 2;
 	}
+	/* killable whatever the parent blocked or ignored */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	/* a PIN passes through here: no core, no ptrace by others */
 	setrlimit(RLIMIT_CORE, &rl);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -35,8 +35,9 @@ const char *skhelper_default_path(void);
  * Starts the helper to sign data with sk key k through the provider
  * library at provider (an absolute path); pin and device may be NULL.
  * Everything is copied: k, data and pin may go once this returns.  cb runs
- * later on the loop, exactly once, unless skhelper_cancel() comes first.
- * NULL on failure (cb not called).
+ * later on the loop, exactly once, unless skhelper_cancel() comes first;
+ * the handle is gone once cb runs (do not cancel it from there).  The
+ * helper gets the agent's environment.  NULL on failure (cb not called).
  */
 struct skhelper *skhelper_sign_start(const char *helper_path,
     const char *provider, const struct key *k, const uint8_t *data,

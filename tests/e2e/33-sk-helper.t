@@ -94,6 +94,25 @@ wait "$ONE_PID" 2>/dev/null
 start_token one
 ONE_PID=$TOK_PID
 is "the next signature goes through" "$(run -k "$T/ed" | cut -d' ' -f1)" ok
+# The agent's loop blocks SIGTERM and ignores SIGPIPE; its children must
+# not inherit that (child.c), or a cancelled helper would run on.
+cat >"$T/slow-helper" <<PL
+#!/usr/bin/perl
+# perl, not sh: dash clears its signal mask when it starts
+open(my \$s, "<", "/proc/self/status") or die;
+open(my \$o, ">", "$T/child-signals") or die;
+print \$o grep(/^Sig(Blk|Ign)/, <\$s>);
+close(\$o);
+sleep(30);
+PL
+chmod +x "$T/slow-helper"
+out=$(run -B -H "$T/slow-helper" -k "$T/ed" -c 500)
+st=$?
+is "a parent that blocks signals as the agent's loop does: cancelled" "$out" cancelled
+is "and the child was killed and reaped, not left for 30 s" "$st" 0
+like "the child's signal mask was empty" "$(cat "$T/child-signals")" "SigBlk:[[:space:]]+0+$"
+is "the real helper too, after a parent that blocks signals" \
+	"$(run -B -k "$T/ed" | cut -d' ' -f1)" ok
 
 # 5. The helper on its own: a reply for every request, however bad.
 "$RUN" -w -P "$PROV" -k "$T/ed" >"$T/req" || bail "skhelper-run -w"

@@ -6,7 +6,7 @@
  * (-w) or judges a reply (-r), for tests that drive the helper directly.
  *
  *   skhelper-run -k KEYFILE -P PROVIDER [-H HELPER] [-p PIN] [-D DEVICE]
- *                [-m MESSAGE | -M BYTES] [-c MS] [-s SIGFILE]
+ *                [-m MESSAGE | -M BYTES] [-c MS] [-s SIGFILE] [-B]
  *   skhelper-run -w -k KEYFILE -P PROVIDER [-p PIN] [-D DEVICE] [-m MESSAGE]
  *   skhelper-run -r -k KEYFILE [-m MESSAGE] < reply
  *
@@ -14,11 +14,13 @@
  * signature was checked with key_verify; -s writes it (the ssh wire form)
  * to SIGFILE.  -c MS cancels after MS milliseconds and prints "cancelled"
  * if no answer came by then.  -M: a message of BYTES bytes.  -H: default
- * skhelper_default_path().
+ * skhelper_default_path().  -B: block and ignore signals as the agent's
+ * loop does (child.c must undo that for the child).
  * KEYFILE: an unencrypted private key file (ssh-keygen -w ... -N '').
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,7 +201,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: skhelper-run [-w | -r] -k keyfile [-P provider] "
 	    "[-H helper] [-p pin] [-D device] [-m message | -M bytes] "
-	    "[-c ms] [-s sigfile]\n");
+	    "[-c ms] [-s sigfile] [-B]\n");
 	exit(2);
 }
 
@@ -212,11 +214,12 @@ main(int argc, char **argv)
 	struct skhelper *h;
 	struct sshbuf *b = NULL, *sig = NULL;
 	struct key *k = NULL;
-	int ch, mode = 0, cancel_ms = -1, r;
+	int ch, mode = 0, cancel_ms = -1, block = 0, r;
+	sigset_t set;
 	uint64_t start;
 	uint32_t st;
 
-	while ((ch = getopt(argc, argv, "wrk:P:H:p:D:m:M:c:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "wrk:P:H:p:D:m:M:c:s:B")) != -1) {
 		switch (ch) {
 		case 'w': case 'r': mode = ch; break;
 		case 'k': keyfile = optarg; break;
@@ -234,6 +237,7 @@ main(int argc, char **argv)
 			break;
 		case 'c': cancel_ms = atoi(optarg); break;
 		case 's': sigfile = optarg; break;
+		case 'B': block = 1; break;
 		default: usage();
 		}
 	}
@@ -263,6 +267,15 @@ main(int argc, char **argv)
 	} else {
 		if (helper == NULL)
 			helper = skhelper_default_path();
+		if (block) {
+			sigemptyset(&set);
+			sigaddset(&set, SIGTERM);
+			sigaddset(&set, SIGHUP);
+			sigaddset(&set, SIGINT);
+			sigaddset(&set, SIGUSR1);
+			sigprocmask(SIG_BLOCK, &set, NULL);
+			signal(SIGPIPE, SIG_IGN);
+		}
 		if ((h = skhelper_sign_start(helper, prov, k,
 		    (const uint8_t *)msg, strlen(msg), pin, dev, on_done,
 		    NULL)) == NULL) {
