@@ -62,8 +62,9 @@ skhelper_default_path(void)
 	return SKHELPER_NAME;
 }
 
-int
-skhelper_sign_finish(const struct key *k, const uint8_t *data, size_t dlen,
+/* The helper's end: status as waitpid(), out its whole stdout. */
+static int
+sign_finish(const struct key *k, const uint8_t *data, size_t dlen,
     int status, const uint8_t *out, size_t outlen, struct sshbuf *sig)
 {
 	uint32_t st;
@@ -104,7 +105,7 @@ on_done(int status, const char *out, size_t outlen, void *arg)
 	if ((sig = sshbuf_new()) == NULL)
 		r = SKA_ERR_ALLOC_FAIL;
 	else
-		r = skhelper_sign_finish(h->key, h->data, h->dlen, status,
+		r = sign_finish(h->key, h->data, h->dlen, status,
 		    (const uint8_t *)out, outlen, sig);
 	h->cb(r, r == 0 ? sig : NULL, h->arg);
 	sshbuf_free(sig);

@@ -46,12 +46,4 @@ struct skhelper *skhelper_sign_start(const char *helper_path,
 /* Kills the helper (its touch wait ends); cb is not called.  NULL is fine. */
 void skhelper_cancel(struct skhelper *h);
 
-/*
- * What skhelper_sign_start's callback does with the helper's end: status
- * as waitpid(), out its whole stdout.  For tests.
- */
-int skhelper_sign_finish(const struct key *k, const uint8_t *data,
-    size_t dlen, int status, const uint8_t *out, size_t outlen,
-    struct sshbuf *sig);
-
 #endif
