@@ -57,7 +57,11 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
 LIB := lib/libskagent.a
 
-AGENT_SRC := $(wildcard agent/*.c)
+# agent/sk-helper.c is a program of its own: skagent-sk-helper runs
+# security key provider libraries outside the agent, installed beside it.
+SKHELPER_SRC := $(wildcard agent/sk-helper.c)
+SKHELPER := $(if $(SKHELPER_SRC),agent/skagent-sk-helper)
+AGENT_SRC := $(filter-out $(SKHELPER_SRC),$(wildcard agent/*.c))
 AGENT_OBJ := $(AGENT_SRC:.c=.o)
 AGENT := $(if $(AGENT_SRC),agent/skagent)
 
@@ -69,6 +73,16 @@ TOOLS := $(patsubst %.c,%,$(wildcard tools/*.c))
 SOFTTOKEN_SRC := $(wildcard tests/softtoken/*.c)
 SOFTTOKEN_OBJ := $(SOFTTOKEN_SRC:.c=.o)
 SOFTTOKEN := $(if $(SOFTTOKEN_SRC),tests/softtoken/softtoken)
+
+# A SecurityKeyProvider (OpenSSH's sk-api.h) for softtoken, so stock
+# ssh-keygen, ssh-add, ssh and ssh-agent run their own security-key code in
+# the tests.  A test oracle too: no code from lib/.  Never sanitized, since
+# stock programs dlopen it.
+SKPROV_SRC := $(wildcard tests/sk-provider/*.c)
+SKPROV := $(if $(SKPROV_SRC),tests/sk-provider/libsk-softtoken.so)
+SKPROV_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
+	-fPIC -fvisibility=hidden
+SKPROV_LDFLAGS := $(filter-out -fsanitize=%,$(LDFLAGS)) -shared -Wl,-z,defs
 
 TAP_OBJ := tests/unit/tap.o tests/unit/torture.o
 # Every allocation the unit tests' own objects make goes through
@@ -99,11 +113,12 @@ FUZZ_AGENT_SRC := $(filter-out agent/main.c agent/loop.c agent/pool.c,$(AGENT_SR
 FUZZ_SOFTTOKEN_SRC := $(filter-out tests/softtoken/main.c,$(SOFTTOKEN_SRC))
 FUZZ_TIME ?= 60
 
-BIN := $(AGENT) $(TOOLS) $(SOFTTOKEN)
+BIN := $(AGENT) $(SKHELPER) $(TOOLS) $(SOFTTOKEN)
 
 # What make install puts down: the programs (not the software token), each
-# one's man page and completion where there is one, and the optional parts.
-PROGRAMS := $(AGENT) $(TOOLS)
+# one's man page and completion where there is one (skagent-sk-helper,
+# which only skagent runs, has neither), and the optional parts.
+PROGRAMS := $(AGENT) $(SKHELPER) $(TOOLS)
 MANPAGES := $(wildcard $(PROGRAMS:=.1))
 COMPLETIONS := $(wildcard $(addprefix completion/,$(notdir $(PROGRAMS))))
 UDEV_RULES := udev/70-skagent-fido.rules
@@ -122,11 +137,18 @@ $(LIB): $(LIB_OBJ)
 $(AGENT): $(AGENT_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(SKHELPER): $(SKHELPER_SRC:.c=.o) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
+
 tools/%: tools/%.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(SKPROV): $(SKPROV_SRC)
+	$(Q_LD)$(CC) $(SKPROV_CFLAGS) $(CPPFLAGS) $(SKPROV_LDFLAGS) -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs libfido2 libcrypto 2>/dev/null)
 
 tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) $(TORTURE_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -142,6 +164,12 @@ tests/unit/test-torture-agent: tests/unit/test-torture-agent.o $(TORTURE_AGENT_O
 tests/unit/test-notices: agent/proc.o agent/recfmt.o
 
 tests/helpers/%: tests/helpers/%.o $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The agent's provider path (skhelper.c, child.c) on a stand-in loop.
+tests/helpers/skhelper-run.o: CFLAGS += -Iagent
+tests/helpers/skhelper-run: tests/helpers/skhelper-run.o agent/child.o \
+		agent/skhelper.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/fuzz/fuzz-agent: tests/fuzz/fuzz-agent.c $(FUZZ_AGENT_SRC) $(LIB_SRC)
@@ -193,7 +221,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@$(MAKE) --no-print-directory test
 
-all-tests: all $(UNIT) $(HELPERS) $(FUZZERS) $(BENCH)
+all-tests: all $(UNIT) $(HELPERS) $(SKPROV) $(FUZZERS) $(BENCH)
 
 test:
 	$(PROVE) $(PROVEFLAGS) $(TESTS)
@@ -270,7 +298,8 @@ ifeq ($(WITH_BASHCOMPLETION),yes)
 endif
 
 clean:
-	rm -f $(BIN) $(UNIT) $(HELPERS) $(FUZZERS) $(BENCH) $(LIB) $(GENERATED) */*.o */*/*.o */*.d */*/*.d
+	rm -f $(BIN) $(UNIT) $(HELPERS) $(SKPROV) $(FUZZERS) $(BENCH) $(LIB) $(GENERATED) \
+		*/*.o */*/*.o */*.d */*/*.d
 
 FORCE:
 

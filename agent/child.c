@@ -1,7 +1,9 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -158,14 +160,86 @@ build_env(const char *const env_set[])
 	return env;
 }
 
+/*
+ * The read end of a pipe already holding in (the write end closed), or -1.
+ * A pipe rather than a file: kernel memory that is never swapped, freed
+ * when the child is done with it.  Grown to fit up to the system's
+ * pipe-max-size (1 MiB by default).
+ */
+static int
+input_fd(const void *in, size_t inlen)
+{
+	const uint8_t *p = in;
+	int pfd[2], sz;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1) {
+		error("pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (inlen > 0 && (sz = fcntl(pfd[1], F_GETPIPE_SZ)) != -1 &&
+	    (size_t)sz < inlen && inlen <= INT_MAX)
+		(void)fcntl(pfd[1], F_SETPIPE_SZ, (int)inlen);
+	while (inlen > 0) {
+		if ((n = write(pfd[1], p, inlen)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error("child input of %zu bytes: %s", inlen,
+			    n == 0 ? "short write" : strerror(errno));
+			close(pfd[0]);
+			close(pfd[1]);
+			return -1;
+		}
+		p += n;
+		inlen -= (size_t)n;
+	}
+	close(pfd[1]);
+	(void)fcntl(pfd[0], F_SETFL, 0);	/* the child may block on it */
+	return pfd[0];
+}
+
+/*
+ * The loop blocks SIGTERM, SIGHUP, SIGINT and SIGUSR1 outside epoll_pwait
+ * and ignores SIGPIPE (and SIGINT when daemonised): a child gets an empty
+ * mask and the default actions, or child_kill's SIGTERM would wait forever.
+ * group: a process group of its own.
+ */
+static int
+spawn_attr(posix_spawnattr_t *attr, int group)
+{
+	sigset_t none, dfl;
+	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGUSR1);
+	if (group)
+		flags |= POSIX_SPAWN_SETPGROUP;
+	if (posix_spawnattr_init(attr) != 0)
+		return -1;
+	if (posix_spawnattr_setsigmask(attr, &none) != 0 ||
+	    posix_spawnattr_setsigdefault(attr, &dfl) != 0 ||
+	    posix_spawnattr_setpgroup(attr, 0) != 0 ||
+	    posix_spawnattr_setflags(attr, flags) != 0) {
+		posix_spawnattr_destroy(attr);
+		return -1;
+	}
+	return 0;
+}
+
 static struct child *
 spawn(const char *const argv_in[], const char *const env_set[],
-    int capture, int group, child_done_fn *cb, void *arg)
+    const void *in, size_t inlen, int capture, int group, child_done_fn *cb,
+    void *arg)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct child *ch = NULL;
-	int pfd[2] = { -1, -1 }, fa_init = 0, attr_init = 0, r;
+	int pfd[2] = { -1, -1 }, infd = -1, fa_init = 0, attr_init = 0, r;
 	char **env = NULL, **argv = NULL;
 	pid_t pid;
 
@@ -178,21 +252,21 @@ spawn(const char *const argv_in[], const char *const env_set[],
 	if ((env = build_env(env_set)) == NULL ||
 	    (argv = strv_dup(argv_in, 0)) == NULL)
 		goto fail;
+	if (in != NULL && (infd = input_fd(in, inlen)) == -1)
+		goto fail;
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		goto fail;
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		goto fail;
 	fa_init = 1;
-	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
+	if ((infd != -1 ? posix_spawn_file_actions_adddup2(&fa, infd, 0) :
+	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
 	    (capture ? posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) :
 	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) != 0)
 		goto fail;
-	if (posix_spawnattr_init(&attr) != 0)
+	if (spawn_attr(&attr, group) != 0)
 		goto fail;
 	attr_init = 1;
-	if (group && (posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP) != 0 ||
-	    posix_spawnattr_setpgroup(&attr, 0) != 0))
-		goto fail;
 	if ((r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env)) != 0) {
 		error("cannot run %s: %s", argv[0], strerror(r));
 		goto fail;
@@ -200,6 +274,10 @@ spawn(const char *const argv_in[], const char *const env_set[],
 	ch->pid = pid;
 	close(pfd[1]);
 	pfd[1] = -1;
+	if (infd != -1) {
+		close(infd);
+		infd = -1;
+	}
 	if (capture) {
 		ch->outfd = pfd[0];
 		pfd[0] = -1;
@@ -224,6 +302,8 @@ spawn(const char *const argv_in[], const char *const env_set[],
  fail:
 	if (fa_init)
 		posix_spawn_file_actions_destroy(&fa);
+	if (infd != -1)
+		close(infd);
 	if (attr_init)
 		posix_spawnattr_destroy(&attr);
 	if (pfd[0] != -1)
@@ -240,14 +320,21 @@ struct child *
 child_spawn(const char *const argv[], const char *const env_set[],
     int capture, child_done_fn *cb, void *arg)
 {
-	return spawn(argv, env_set, capture, 0, cb, arg);
+	return spawn(argv, env_set, NULL, 0, capture, 0, cb, arg);
+}
+
+struct child *
+child_spawn_input(const char *const argv[], const char *const env_set[],
+    const void *in, size_t inlen, int capture, child_done_fn *cb, void *arg)
+{
+	return spawn(argv, env_set, in, inlen, capture, 0, cb, arg);
 }
 
 struct child *
 child_spawn_group(const char *const argv[], const char *const env_set[],
     int capture, child_done_fn *cb, void *arg)
 {
-	return spawn(argv, env_set, capture, 1, cb, arg);
+	return spawn(argv, env_set, NULL, 0, capture, 1, cb, arg);
 }
 
 void

@@ -1,8 +1,9 @@
 /*
  * Helper processes (askpass prompts, notices, provider helpers) run without
  * blocking the loop: spawned with posix_spawn (safe beside worker threads),
- * their stdout captured through a pipe, their exit seen through a pidfd
- * (SIGCHLD where there is none).
+ * their stdin /dev/null or given bytes, their stdout captured through a
+ * pipe (at most 4 KiB kept), their exit seen through a pidfd (SIGCHLD where
+ * there is none).
  */
 #ifndef SKA_CHILD_H
 #define SKA_CHILD_H
@@ -21,6 +22,17 @@ typedef void child_done_fn(int status, const char *out, size_t outlen, void *arg
  */
 struct child *child_spawn(const char *const argv[], const char *const env_set[],
     int capture, child_done_fn *cb, void *arg);
+/*
+ * The same, with in (inlen bytes) as the child's stdin instead of
+ * /dev/null: written before the spawn into a pipe the child reads to EOF,
+ * so nothing waits on the child.  The bytes (a request with a PIN, say)
+ * stay in kernel memory, never swapped, until the child has read them or
+ * exited; the caller wipes its own copy.  More than the pipe can be grown
+ * to hold (pipe-max-size, 1 MiB by default) fails.
+ */
+struct child *child_spawn_input(const char *const argv[],
+    const char *const env_set[], const void *in, size_t inlen, int capture,
+    child_done_fn *cb, void *arg);
 /*
  * As child_spawn, in a process group of its own, which child_kill ends
  * whole (a shell command and what it started).

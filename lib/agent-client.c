@@ -372,11 +372,18 @@ agent_key_info(int fd, struct agent_keylist **listp)
 int
 agent_add_identity(int fd, const struct key *k, const char *comment)
 {
+	return agent_add_identity_provider(fd, k, comment, "internal");
+}
+
+int
+agent_add_identity_provider(int fd, const struct key *k, const char *comment,
+    const char *provider)
+{
 	struct sshbuf *req = NULL, *reply = NULL;
 	uint8_t type;
 	int r, sk;
 
-	if (fd < 0 || k == NULL || !key_has_private(k))
+	if (fd < 0 || k == NULL || !key_has_private(k) || provider == NULL)
 		return SKA_ERR_INVALID_ARGUMENT;
 	sk = key_is_sk(k);
 	if ((req = sshbuf_new()) == NULL) {
@@ -391,7 +398,7 @@ agent_add_identity(int fd, const struct key *k, const char *comment)
 	if (sk &&
 	    ((r = sshbuf_put_u8(req, SSH_AGENT_CONSTRAIN_EXTENSION)) != 0 ||
 	    (r = sshbuf_put_cstring(req, AGENT_CONSTRAIN_SK_PROVIDER)) != 0 ||
-	    (r = sshbuf_put_cstring(req, "internal")) != 0))
+	    (r = sshbuf_put_cstring(req, provider)) != 0))
 		goto out;
 	if ((r = agent_request(fd, req, &reply)) != 0 ||
 	    (r = sshbuf_get_u8(reply, &type)) != 0)

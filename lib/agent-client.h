@@ -88,6 +88,10 @@ int agent_extension(int fd, const char *name, const struct sshbuf *data,
  */
 int agent_add_identity(int fd, const struct key *k,
     const char *comment) SKA_WUR;
+/* The same with the sk-provider@openssh.com path a security-key key is to be
+ * signed with (ssh-add -S); agent_add_identity sends "internal". */
+int agent_add_identity_provider(int fd, const struct key *k,
+    const char *comment, const char *provider) SKA_WUR;
 
 /* key-info@skagent.org: every key with its sk flags and application. */
 int agent_key_info(int fd, struct agent_keylist **listp) SKA_WUR;

@@ -105,6 +105,65 @@ key_sk_signature_encode(const struct key *k, const uint8_t *raw,
 	return sshbuf_put_u32(sig, counter);
 }
 
+/* The value of an unsigned big-endian number: leading zeroes dropped. */
+static const uint8_t *
+strip_zeroes(const uint8_t *p, size_t *lenp)
+{
+	while (*lenp > 0 && *p == 0) {
+		p++;
+		(*lenp)--;
+	}
+	return p;
+}
+
+int
+key_sk_signature_encode_rs(const struct key *k, const uint8_t *sig_r,
+    size_t rlen, const uint8_t *sig_s, size_t slen, uint8_t flags,
+    uint32_t counter, struct sshbuf *sig)
+{
+	struct sshbuf *b = NULL, *inner = NULL;
+	int r;
+
+	if (!key_is_sk(k) || sig_r == NULL || sig == NULL ||
+	    (sig_s == NULL && slen != 0))
+		return SKA_ERR_INVALID_ARGUMENT;
+	if ((b = sshbuf_new()) == NULL || (inner = sshbuf_new()) == NULL) {
+		r = SKA_ERR_ALLOC_FAIL;
+		goto out;
+	}
+	if ((r = sshbuf_put_cstring(b, key_typeinfo_plain(k->ti)->sigalg)) != 0)
+		goto out;
+	if (k->ti->type == KEY_ED25519_SK) {
+		if (rlen != ED25519_SIG_LEN || slen != 0) {
+			r = SKA_ERR_INVALID_FORMAT;
+			goto out;
+		}
+		r = sshbuf_put_string(b, sig_r, rlen);
+	} else {
+		/* P-256: each of r, s is 1..32 bytes once leading zeroes go */
+		sig_r = strip_zeroes(sig_r, &rlen);
+		if (slen != 0)
+			sig_s = strip_zeroes(sig_s, &slen);
+		if (rlen == 0 || rlen > 32 || slen == 0 || slen > 32) {
+			r = SKA_ERR_INVALID_FORMAT;
+			goto out;
+		}
+		if ((r = sshbuf_put_bignum2_bytes(inner, sig_r, rlen)) != 0 ||
+		    (r = sshbuf_put_bignum2_bytes(inner, sig_s, slen)) != 0)
+			goto out;
+		r = sshbuf_put_stringb(b, inner);
+	}
+	if (r != 0 ||
+	    (r = sshbuf_put_u8(b, flags)) != 0 ||
+	    (r = sshbuf_put_u32(b, counter)) != 0)
+		goto out;
+	r = sshbuf_putb(sig, b);
+ out:
+	sshbuf_free(inner);
+	sshbuf_free(b);
+	return r;
+}
+
 int
 key_sk_new(enum key_type t, const uint8_t *pub, size_t publen,
     const char *application, uint8_t flags, const uint8_t *key_handle,

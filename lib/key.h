@@ -136,6 +136,14 @@ int key_verify(const struct key *k, const uint8_t *sig, size_t slen,
  */
 int key_sk_signature_encode(const struct key *k, const uint8_t *raw,
     size_t rawlen, uint8_t flags, uint32_t counter, struct sshbuf *sig) SKA_WUR;
+/*
+ * The same from what an OpenSSH SecurityKeyProvider returns (struct
+ * sk_sign_response): Ed25519: the 64-byte signature in sig_r, sig_s empty;
+ * ECDSA: r and s as unsigned big-endian numbers.  Appends nothing on error.
+ */
+int key_sk_signature_encode_rs(const struct key *k, const uint8_t *sig_r,
+    size_t rlen, const uint8_t *sig_s, size_t slen, uint8_t flags,
+    uint32_t counter, struct sshbuf *sig) SKA_WUR;
 /* The flags and counter of an sk signature. */
 int key_sk_signature_parse(const uint8_t *sig, size_t slen, uint8_t *flagsp,
     uint32_t *counterp) SKA_WUR;

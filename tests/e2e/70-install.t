@@ -21,6 +21,9 @@ case " $progs " in
 *" agent-keygen "*) ;;
 *) diag "agent-keygen is not on this branch yet: not expected in the install" ;;
 esac
+# Programs only skagent runs: beside it, with no page and no completion.
+helpers=
+[ -f "$TOP/agent/sk-helper.c" ] && helpers="skagent-sk-helper"
 
 # make runs where every mount but $T is read-only (a private mount
 # namespace; unshare -r works for root and, with user namespaces, for
@@ -82,6 +85,9 @@ for p in $progs; do
 	want+=("755 usr/bin/$p" "644 usr/share/man/man1/$p.1"
 		"644 usr/share/bash-completion/completions/$p")
 done
+for h in $helpers; do
+	want+=("755 usr/bin/$h")
+done
 want+=("644 usr/lib/udev/rules.d/70-skagent-fido.rules"
 	"644 usr/lib/systemd/user/skagent.socket"
 	"644 usr/lib/systemd/user/skagent.service"
@@ -95,6 +101,9 @@ for p in $progs; do
 	ok "$p.1 is its page" cmp -s "${b}.1" "$D/usr/share/man/man1/$p.1"
 	ok "completion for $p" cmp -s "$TOP/completion/$p" \
 		"$D/usr/share/bash-completion/completions/$p"
+done
+for h in $helpers; do
+	ok "$h is the program built, next to skagent" cmp -s "$TOP/agent/$h" "$D/usr/bin/$h"
 done
 ok "the rules are udev/'s" cmp -s "$TOP/udev/70-skagent-fido.rules" \
 	"$D/usr/lib/udev/rules.d/70-skagent-fido.rules"
@@ -159,6 +168,9 @@ want=()
 for p in $progs; do
 	want+=("755 opt/sk/bin/$p" "644 opt/sk/share/man/man1/$p.1" "644 ${comp#/}/$p")
 done
+for h in $helpers; do
+	want+=("755 opt/sk/bin/$h")
+done
 want+=("644 ${udev#/}/70-skagent-fido.rules" "644 ${units#/}/skagent.socket"
 	"644 ${units#/}/skagent.service" "644 opt/sk/lib/environment.d/60-skagent.conf")
 is "files where PREFIX and pkg-config say" "$(listing "$D")" "$(expect "${want[@]}")"
@@ -175,6 +187,9 @@ run_make "$T/install3.log" install DESTDIR="$D" PREFIX=/usr \
 want=()
 for p in $progs; do
 	want+=("755 usr/bin/$p" "644 usr/share/man/man1/$p.1")
+done
+for h in $helpers; do
+	want+=("755 usr/bin/$h")
 done
 is "WITH_*=no: programs and man pages only" "$(listing "$D")" "$(expect "${want[@]}")"
 

@@ -7,9 +7,11 @@
  * which agent-keygen rightly refuses, and for the tests written before.
  *
  *   sk-enroll -d unix:PATH [-t ed25519-sk|ecdsa-sk] [-a ssh:APP] [-r] [-v]
- *             [-n] [-c comment] [-x] > key.pub
+ *             [-n] [-c comment] [-x] [-S provider] > key.pub
  *             [-p pin]
  *   -r resident, -v verify-required, -n no-touch-required, -x do not add
+ *   -S the sk-provider@openssh.com path the agent is to sign with (ssh-add
+ *      -S): default "internal"
  *   -W the application need not start "ssh:" (a web-origin key, as only a
  *      browser would make: for tests of the agent's websafe rule)
  */
@@ -28,6 +30,7 @@ int
 main(int argc, char **argv)
 {
 	const char *dev = NULL, *app = "ssh:", *comment = "sk test key";
+	const char *provider = "internal";
 	enum key_type t = KEY_ED25519_SK;
 	struct token_ctx *ctx = NULL;
 	struct token_req req;
@@ -39,7 +42,7 @@ main(int argc, char **argv)
 
 	if (secmem_init(0) != 0)
 		return 2;
-	while ((ch = getopt(argc, argv, "d:t:a:rvnc:xp:W")) != -1) {
+	while ((ch = getopt(argc, argv, "d:t:a:rvnc:xp:WS:")) != -1) {
 		switch (ch) {
 		case 'd': dev = optarg; break;
 		case 't': t = strcmp(optarg, "ecdsa-sk") == 0 ? KEY_ECDSA_SK :
@@ -51,6 +54,7 @@ main(int argc, char **argv)
 		case 'c': comment = optarg; break;
 		case 'x': add = 0; break;
 		case 'W': web = 1; break;
+		case 'S': provider = optarg; break;
 		case 'p': pin = secmem_strdup(optarg); break;
 		default: return 2;
 		}
@@ -80,7 +84,8 @@ main(int argc, char **argv)
 	printf("%s\n", line);
 	if (add) {
 		if ((r = agent_connect(NULL, &fd)) != 0 ||
-		    (r = agent_add_identity(fd, k, comment)) != 0) {
+		    (r = agent_add_identity_provider(fd, k, comment,
+		    provider)) != 0) {
 			fprintf(stderr, "sk-enroll: agent: %s\n", ska_err(r));
 			return 1;
 		}
