@@ -187,6 +187,8 @@ struct identity *keystore_first(void);
 uint64_t keystore_expire(uint64_t now_ms);
 void identity_ref(struct identity *id);
 void identity_unref(struct identity *id);
+/* An sk key signed through a provider library (ssh-add -S), not our tokens. */
+int identity_sk_external(const struct identity *id);
 struct identity *identity_new(void);
 /* Lock/unlock (run the KDF on a worker; the apply steps on the loop). */
 int keystore_locked(void);

@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -106,6 +107,13 @@ dest_constraints_free(struct dest_constraint *d, size_t n)
 		}
 	}
 	free(d);
+}
+
+int
+identity_sk_external(const struct identity *id)
+{
+	return id->sk_provider != NULL &&
+	    strcasecmp(id->sk_provider, "internal") != 0;
 }
 
 void

@@ -246,7 +246,8 @@ probe_due(struct identity *id)
 int
 presence_hidden(struct identity *id)
 {
-	if (!key_is_sk(id->key))
+	/* a provider's keys are not on our tokens: never probed */
+	if (!key_is_sk(id->key) || identity_sk_external(id))
 		return 0;
 	if (id->sk_token != 0) {
 		if (presence_token_present(id->sk_token))

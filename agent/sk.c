@@ -9,7 +9,9 @@
  * asked instead, so it costs one retry.  When the token waits for a touch
  * (its worker tells us through an eventfd) the user is told who asked
  * (notify.h); a client that leaves cancels its pending touch.  Every
- * request ends in the signing record.
+ * request ends in the signing record.  Keys added with a provider library
+ * (ssh-add -S) sign in skagent-sk-helper (skhelper.h) instead, with the same
+ * confirmation, PIN prompt, notice and cancellation.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,6 +33,7 @@
 #include "record.h"
 #include "secmem.h"
 #include "sk.h"
+#include "skhelper.h"
 #include "token.h"
 
 struct token_ctx *agent_tokens;
@@ -50,6 +53,7 @@ struct sk_req {
 	char device[TOKEN_SPEC_MAX];	/* only this token ("": any) */
 	struct token_req treq;
 	struct child *prompt;		/* a confirm or PIN prompt */
+	struct skhelper *helper;	/* a provider's signature under way */
 	struct notice *notice;
 	int running;			/* on a worker */
 	int r;
@@ -78,6 +82,7 @@ sk_req_free(struct sk_req *s)
 	notice_done(s->notice, NULL, "cancelled");
 	if (s->prompt != NULL)
 		child_kill(s->prompt);
+	skhelper_cancel(s->helper);
 	identity_unref(s->id);
 	key_free(s->key);
 	if (s->data != NULL) {
@@ -236,11 +241,61 @@ sign_run(struct job *j)
 }
 
 static void sign_done(struct job *j);
+static int ask_pin(struct conn *c, struct sk_req *s, const char *spec);
+
+/* A provider's key: the helper signs; touch and PIN as for our tokens. */
+static void
+helper_done(int r, const struct sshbuf *sig, void *arg)
+{
+	struct sk_req *s = arg;
+	struct conn *c = s->job.conn;
+	uint8_t flags = key_sk_flags(s->key);
+
+	s->helper = NULL;
+	notice_done(s->notice, r == 0 && (flags & KEY_SK_USER_PRESENCE_REQD) ?
+	    "User presence confirmed" : NULL, r == 0 ? "ok" : ska_err(r));
+	s->notice = NULL;
+	if (r == SKA_ERR_PIN_REQUIRED && s->pin == NULL && !s->pin_asked &&
+	    ask_pin(c, s, NULL) == 0)
+		return;
+	if (r == 0 && sshbuf_putb(s->sig, sig) != 0)
+		r = SKA_ERR_ALLOC_FAIL;
+	if (r != 0)
+		error("signature with security key %s through provider %s "
+		    "failed: %s", s->id->comment, s->id->sk_provider,
+		    ska_err(r));
+	else
+		debug("signed with security key %s through provider %s",
+		    s->id->comment, s->id->sk_provider);
+	finish(c, s, r);
+}
+
+static void
+helper_submit(struct conn *c, struct sk_req *s)
+{
+	uint8_t flags = key_sk_flags(s->key);
+
+	/* the helper cannot say when the token waits: tell the user now */
+	if ((flags & KEY_SK_USER_PRESENCE_REQD) &&
+	    (s->pin != NULL || !(flags & KEY_SK_USER_VERIFICATION_REQD)))
+		show_notice(s, TOKEN_EVENT_TOUCH, "");
+	if ((s->helper = skhelper_sign_start(skhelper_default_path(),
+	    s->id->sk_provider, s->key, s->data, s->dlen, s->pin, NULL,
+	    helper_done, s)) == NULL) {
+		error("key %s: cannot start %s: %s", s->id->comment,
+		    skhelper_default_path(), strerror(errno));
+		finish(c, s, SKA_ERR_SYSTEM);
+	}
+}
 
 static void
 submit(struct conn *c, struct sk_req *s)
 {
 	sshbuf_reset(s->sig);
+	if (identity_sk_external(s->id)) {
+		helper_submit(c, s);
+		return;
+	}
 	s->job.run = sign_run;
 	s->job.done = sign_done;
 	s->job.conn = c;
@@ -413,12 +468,7 @@ proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
 	char *prompt = NULL;
 
 	(void)flags;
-	if (id->sk_provider != NULL && strcasecmp(id->sk_provider, "internal") != 0) {
-		error("key %s: security key provider %s: only the internal "
-		    "provider is supported", id->comment, id->sk_provider);
-		goto fail;
-	}
-	if (agent_tokens == NULL) {
+	if (agent_tokens == NULL && !identity_sk_external(id)) {
 		error("no token layer");
 		goto fail;
 	}
@@ -470,6 +520,15 @@ proto_sk_cancel(struct conn *c)
 
 	if (s == NULL || s->job.run != sign_run)
 		return 0;
+	if (s->helper != NULL) {
+		/* killed: its token drops the request */
+		logit("signature with security key %s cancelled: the client "
+		    "left", s->id->comment);
+		skhelper_cancel(s->helper);
+		s->helper = NULL;
+		finish(c, s, SKA_ERR_CANCELLED);
+		return 1;
+	}
 	if (s->running) {
 		token_cancel(s->cancel);	/* sign_done ends it */
 		return 1;

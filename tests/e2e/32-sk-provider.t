@@ -208,36 +208,47 @@ SSH_OPTS=()
 
 # 9. skagent with ssh-add -S: the agent signs through skagent-sk-helper
 # (installed beside it, found through /proc/self/exe) and the provider.
-# TODO until agent/sk.c calls skhelper_sign_start(): then these pass and
-# prove says so; drop the TODO.
-todo() {	# DESCRIPTION COMMAND...: a TAP TODO test
-	local d=$1
-	shift
-	_tap_n=$((_tap_n + 1))
-	if "$@"; then
-		echo "ok $_tap_n - $d # TODO agent/sk.c: providers through skhelper"
-	else
-		echo "not ok $_tap_n - $d # TODO agent/sk.c: providers through skhelper"
-	fi
-}
 SKA_SOFTTOKEN=$T/one.tok start_agent -P "$PROV"
 ok "skagent takes a key with ssh-add -S (provider in its -P list)" \
 	ssh-add -q -S "$PROV" "$T/ed" </dev/null
 fails "and refuses a provider outside it" env SSH_SK_PROVIDER="$SOFTTOKEN" \
 	ssh-add -q "$T/ec" </dev/null
-todo "skagent signs through skagent-sk-helper and the provider" ssh-add -T "$T/ed.pub"
+ok "skagent signs through skagent-sk-helper and the provider" ssh-add -T "$T/ed.pub"
 SSH_OPTS=(-o "IdentityFile=$T/ed.pub" -o IdentitiesOnly=yes)
-todo "and ssh logs in with it" sh -c '[ "$(ssh -F "$1" "$2" "$3" "$4" "$5" host echo in </dev/null)" = in ]' \
+ok "and ssh logs in with it" sh -c '[ "$(ssh -F "$1" "$2" "$3" "$4" "$5" host echo in </dev/null)" = in ]' \
 	sh "$T/ssh_config" "${SSH_OPTS[@]}"
+# A provider added through a forwarded agent (a session-bound client): as
+# ssh-agent, refused unless -O allow-remote-pkcs11.
+SSH_OPTS=(-A -o "IdentityFile=$T/ed.pub" -o IdentitiesOnly=yes)
+fails "a forwarded client may not add a provider's key" \
+	ssh_to host "ssh-add -q -S '$PROV' '$T/ec' </dev/null"
+like "the agent says why" "$(cat "$T/agent.log")" "allow-remote-pkcs11"
+fails "  it is not there" sh -c 'ssh-add -L | grep -q ecdsa-sk'
+stop_agent
+SKA_SOFTTOKEN=$T/one.tok start_agent -P "$PROV" -O allow-remote-pkcs11
+ssh-add -q -S "$PROV" "$T/ed" </dev/null || bail "ssh-add -S"
+ok "with -O allow-remote-pkcs11 it may" \
+	ssh_to host "ssh-add -q -S '$PROV' '$T/ec' </dev/null"
+ok "  and the key signs" ssh-add -T "$T/ec.pub"
 SSH_OPTS=()
 stop_agent
 SKA_SOFTTOKEN=$T/pin.tok start_agent -P "$PROV"
 ok "skagent takes the verify-required key with ssh-add -S" \
 	ssh-add -q -S "$PROV" "$T/uv" </dev/null
 : >"$T/askpass.log"
-todo "it signs with the PIN it asks (PIN_REQUIRED from the provider first)" \
+ok "it signs with the PIN it asks (PIN_REQUIRED from the provider first)" \
 	ssh-add -T "$T/uv.pub"
-todo "asking once" test "$(grep -c PIN "$T/askpass.log")" = 1
+ok "asking once" test "$(grep -c PIN "$T/askpass.log")" = 1
+# A wrong PIN costs the token one retry, never a loop of them.
+TOKPIN=$TOP/tests/helpers/token-pin
+before=$("$TOKPIN" -d "unix:$T/pin.tok" -r)
+echo 999999 >"$T/pin"
+: >"$T/askpass.log"
+fails "a wrong PIN: no signature" ssh-add -T "$T/uv.pub"
+is "  one retry spent" "$("$TOKPIN" -d "unix:$T/pin.tok" -r)" $((before - 1))
+is "  one question asked" "$(grep -c PIN "$T/askpass.log")" 1
+echo 123456 >"$T/pin"
+ok "  the right one works again" ssh-add -T "$T/uv.pub"
 stop_agent
 # A client that leaves during the touch: the helper is killed (the token
 # drops the request) and the agent goes on.  Same state: the same token.
@@ -250,7 +261,7 @@ ssh-add -q -S "$PROV" "$T/ed" </dev/null || bail "ssh-add -S"
 blob=$(cut -d' ' -f2 "$T/ed.pub" | base64 -d | od -An -tx1 | tr -d ' \n')
 len=$(printf '%08x' $((${#blob} / 2)))
 timeout 1 "$RAW" -n 1 "f:0d${len}${blob}0000000474657374""00000000" >/dev/null
-todo "a client that leaves: the helper's token request is dropped" \
+ok "a client that leaves: the helper's token request is dropped" \
 	wait_for 3 grep -q "request dropped" "$T/one.log"
 ok "the agent goes on" agent_alive
 stop_agent
