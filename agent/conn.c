@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "loop.h"
 
 struct conn *
 conn_new(int fd, uid_t uid, pid_t pid)
@@ -44,7 +45,7 @@ conn_free(struct conn *c)
 	free(c->dest_desc);
 	sshbuf_free(c->in);
 	sshbuf_free(c->out);
-	free(c->loop_private);
+	loop_watch_release(c->loop_private);
 	free(c);
 }
 

@@ -24,14 +24,20 @@
 #define MAX_EVENTS	64
 #define PARENT_CHECK_MS	10000
 
-enum watch_kind { W_LISTEN, W_CONN, W_POOL, W_FD };
+enum watch_kind { W_LISTEN, W_CONN, W_POOL, W_FD, W_DEAD };
 
+/*
+ * A watch is epoll's data.ptr: one batch of events may still name a watch
+ * that an earlier event of the batch released, so released watches are
+ * only marked W_DEAD and freed once the batch is done.
+ */
 struct watch {
 	enum watch_kind kind;
 	int fd;
 	void (*cb)(int fd, void *arg);
 	void *arg;
 	struct conn *conn;
+	struct watch *dead_next;
 };
 
 static int epfd = -1;
@@ -41,6 +47,8 @@ static size_t nconns;
 static uint64_t wake_at_ms;
 static int listen_paused;
 static struct watch listen_watch, pool_watch;
+
+static struct watch *graveyard;	/* released during this batch */
 
 static void conn_close(struct conn *c);
 
@@ -80,12 +88,34 @@ loop_watch_fd(int fd, void (*cb)(int, void *), void *arg)
 }
 
 void
+loop_watch_release(struct watch *w)
+{
+	if (w == NULL)
+		return;
+	w->kind = W_DEAD;
+	w->conn = NULL;
+	w->dead_next = graveyard;
+	graveyard = w;
+}
+
+static void
+graveyard_free(void)
+{
+	struct watch *w;
+
+	while ((w = graveyard) != NULL) {
+		graveyard = w->dead_next;
+		free(w);
+	}
+}
+
+void
 loop_unwatch_fd(struct watch *w)
 {
 	if (w == NULL)
 		return;
 	ep_mod(w->fd, 0, w, EPOLL_CTL_DEL);
-	free(w);
+	loop_watch_release(w);
 }
 
 static struct watch *
@@ -152,7 +182,10 @@ conn_close(struct conn *c)
 {
 	if (c->dead)
 		return;
-	close(c->fd);	/* and out of the epoll set with it (CLOEXEC: no copies) */
+	/* out of the set first: close() alone leaves it there while any
+	 * other reference to the socket lives */
+	ep_mod(c->fd, 0, conn_watch(c), EPOLL_CTL_DEL);
+	close(c->fd);
 	c->fd = -1;
 	c->dead = 1;
 	if (c->prev != NULL)
@@ -372,6 +405,8 @@ loop_run(int listen_fd, pid_t parent_pid)
 			w = ev[i].data.ptr;
 			batch_left = n - i - 1;
 			switch (w->kind) {
+			case W_DEAD:
+				break;
 			case W_LISTEN:
 				handle_accept(w->fd);
 				break;
@@ -410,10 +445,12 @@ loop_run(int listen_fd, pid_t parent_pid)
 				break;
 			}
 		}
+		graveyard_free();
 	}
 	/* requests in flight end now: a token job must not keep us 30 s */
 	while (conns != NULL)
 		conn_close(conns);
+	graveyard_free();
 	sigprocmask(SIG_SETMASK, &osigset, NULL);
 	return 0;
 }

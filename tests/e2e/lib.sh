@@ -80,9 +80,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 plan() { _tap_planned=$1; echo "1..$1"; }
-diag() { printf '# %s\n' "$*"; }
+diag() { printf '%s\n' "$*" | sed -e 's/^/# /'; }
 # Prints a file as TAP comments (for a failing test's context).
 diag_file() { [ -f "$1" ] && sed -e 's/^/#   /' "$1" | tail -n "${2:-30}"; }
+
+# Every line as a TAP comment: a multi-line "got" must not look like a test
+# line to prove (a record line starting "ok|" did).
+_tap_comment() { sed -e 's/^/#   /'; }
 
 _tap_result() {	# status description
 	_tap_n=$((_tap_n + 1))
@@ -116,7 +120,7 @@ is() {
 		_tap_result 0 "$1"
 	else
 		_tap_result 1 "$1"
-		printf '#   got:  %s\n#   want: %s\n' "$2" "$3"
+		printf 'got:  %s\nwant: %s\n' "$2" "$3" | _tap_comment
 		return 1
 	fi
 }
@@ -127,7 +131,7 @@ like() {
 		_tap_result 0 "$1"
 	else
 		_tap_result 1 "$1"
-		printf '#   text: %s\n#   does not match: %s\n' "$2" "$3"
+		printf 'text: %s\ndoes not match: %s\n' "$2" "$3" | _tap_comment
 		return 1
 	fi
 }

@@ -62,6 +62,7 @@ struct watch *loop_watch_fd(int fd, void (*cb)(int, void *), void *arg)
 	return NULL;
 }
 void loop_unwatch_fd(struct watch *w) { (void)w; }
+void loop_watch_release(struct watch *w) { free(w); }
 size_t loop_nconns(void) { return NCONN; }
 int loop_idle(void) { return 1; }
 
