@@ -116,6 +116,22 @@ ok "and the sk signature is still waiting for its touch" kill -0 $pending
 wait $pending
 is "then it completes" $? 0
 
+# the token vanishes in the middle of a signature (while it waits for the
+# touch): the client gets a failure at once, the agent goes on
+eval "kill \$TOK_PID_one; wait \$TOK_PID_one"
+: >"$T/one.log"
+start_token one --touch 20000
+ssh-add -T "$T/ed.pub" 2>/dev/null & pending=$!
+wait_for 5 grep -q "waiting for touch" "$T/one.log" || bail "no touch awaited"
+eval "kill -KILL \$TOK_PID_one; wait \$TOK_PID_one" 2>/dev/null
+ok "token gone mid-signature: the client hears within 10 s" \
+	wait_for 10 sh -c "! kill -0 $pending 2>/dev/null"
+wait "$pending"; rc=$?
+ok "  with a failure" test "$rc" -ne 0
+ok "  and the agent goes on" agent_alive
+start_token one
+ok "  token back: it signs again" ssh-add -T "$T/ed.pub"
+
 # a client that leaves cancels its touch; the token is free at once after
 eval "kill \$TOK_PID_one; wait \$TOK_PID_one"
 start_token one --touch 5000
