@@ -14,15 +14,6 @@ mk_sk() {
 	"$KEYGEN" -q -f "$T/$name" -N '' --token "unix:$T/$tok.tok" "$@" \
 		</dev/null && ssh-add -q "$T/$name" 2>/dev/null
 }
-# start_token NAME [softtoken args...]: sets TOK_PID_NAME
-start_token() {
-	local name=$1
-	shift
-	bg "$SOFTTOKEN" --socket "$T/$name.tok" --state "$T/$name.state" "$@" \
-		2>>"$T/$name.log"
-	eval "TOK_PID_$name=$BG_PID"
-	wait_for 10 test -S "$T/$name.tok" || bail "softtoken $name"
-}
 start_token one
 start_token two --pin 123456
 start_agent --token "unix:$T/one.tok" --token "unix:$T/two.tok"

@@ -13,16 +13,6 @@ export HOME=$T/home
 mkdir -p "$HOME" "$T/k"
 K=$T/k
 
-# start_token NAME [softtoken args...]: $T/NAME.tok; sets TOK_PID_NAME
-start_token() {
-	local name=$1
-	shift
-	rm -f "$T/$name.tok"
-	bg "$SOFTTOKEN" --socket "$T/$name.tok" --state "$T/$name.state" "$@" \
-		2>>"$T/$name.log"
-	eval "TOK_PID_$name=$BG_PID"
-	wait_for 10 test -S "$T/$name.tok" || bail "softtoken $name"
-}
 stop_token() { eval "kill \$TOK_PID_$1; wait \$TOK_PID_$1"; } 2>/dev/null
 start_token a
 start_token b --pin 123456

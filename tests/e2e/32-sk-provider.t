@@ -16,16 +16,6 @@ ENROLL=$TOP/tests/helpers/sk-enroll
 [ -f "$PROV" ] || bail "no $PROV: run make all-tests"
 [ -x /usr/lib/openssh/ssh-sk-helper ] || bail "no ssh-sk-helper: install openssh-client"
 
-# start_token NAME [softtoken args...]: sets TOK_PID
-start_token() {
-	local name=$1
-	shift
-	rm -f "$T/$name.tok"
-	bg "$SOFTTOKEN" --socket "$T/$name.tok" --state "$T/$name.state" "$@" \
-		2>>"$T/$name.log"
-	TOK_PID=$BG_PID
-	wait_for 10 test -S "$T/$name.tok" || bail "softtoken $name"
-}
 start_token one
 ONE_PID=$TOK_PID
 start_token pin --pin 123456

@@ -14,16 +14,6 @@ RUN=$TOP/tests/helpers/skhelper-run
 [ -f "$PROV" ] && [ -x "$RUN" ] || bail "run make all-tests"
 [ -x "$HELPER" ] || bail "no $HELPER: run make"
 
-# start_token NAME [softtoken args...]: sets TOK_PID
-start_token() {
-	local name=$1
-	shift
-	rm -f "$T/$name.tok"
-	bg "$SOFTTOKEN" --socket "$T/$name.tok" --state "$T/$name.state" "$@" \
-		2>>"$T/$name.log"
-	TOK_PID=$BG_PID
-	wait_for 10 test -S "$T/$name.tok" || bail "softtoken $name"
-}
 start_token pin --pin 123456
 start_token one
 ONE_PID=$TOK_PID

@@ -8,15 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 
 ENROLL=$TOP/tests/helpers/sk-enroll
-start_token() {	# NAME [softtoken args...]: sets TOK_PID_NAME
-	local name=$1
-	shift
-	rm -f "$T/$name.tok"
-	bg "$SOFTTOKEN" --socket "$T/$name.tok" --state "$T/$name.state" "$@" \
-		2>>"$T/$name.log"
-	eval "TOK_PID_$name=$BG_PID"
-	wait_for 10 test -S "$T/$name.tok" || bail "softtoken $name"
-}
 stop_token() { eval "kill \$TOK_PID_$1; wait \$TOK_PID_$1"; }
 fp() { ssh-keygen -lf "$1" | cut -d' ' -f2; }
 # re TEXT: TEXT as an extended regex matching itself

@@ -252,6 +252,21 @@ start_sshd() {
 	CONF
 }
 
+# start_token NAME [softtoken args...]: a software token on $T/NAME.tok
+# with its state in $T/NAME.state (restarted with the same state, it is the
+# same token) and its log in $T/NAME.log; sets TOK_PID and TOK_PID_NAME.
+# The old socket goes first: a killed token leaves its file behind.
+start_token() {
+	local name=$1
+	shift
+	rm -f "$T/$name.tok"
+	bg "$SOFTTOKEN" --socket "$T/$name.tok" --state "$T/$name.state" "$@" \
+		2>>"$T/$name.log"
+	TOK_PID=$BG_PID
+	eval "TOK_PID_$name=$BG_PID"
+	wait_for 10 test -S "$T/$name.tok" || bail "softtoken $name"
+}
+
 # ssh_to NAME [COMMAND...]: stock ssh to a test sshd, using the agent on
 # SSH_AUTH_SOCK; extra ssh options in the array SSH_OPTS.
 SSH_OPTS=()
