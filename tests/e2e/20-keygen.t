@@ -213,7 +213,7 @@ like "a lone .pub is not overwritten either" "$out" "$K/noagent.pub already exis
 
 # 10. Nothing half-written.
 mkdir "$K/full"
-out=$(ulimit -f 1; trap '' XFSZ; "$KEYGEN" -q -t rsa -b 2048 -f "$K/full/id" -N '' </dev/null 2>&1)
+out=$(ulimit -S -f 1; trap '' XFSZ; "$KEYGEN" -q -t rsa -b 2048 -f "$K/full/id" -N '' </dev/null 2>&1)
 is "a write that fails half way (file size limit): exit 1" "$?" 1
 like "  saying why" "$out" "Saving key \"$K/full/id\" failed: File too large"
 is "  and leaving nothing behind" "$(ls -A "$K/full")" ""

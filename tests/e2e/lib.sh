@@ -20,23 +20,35 @@ chmod 700 "$T"
 # wrappers that keep their names and pids.  SKA_VALGRIND is the directory
 # (mode 1777: tests run programs as nobody too) for the wrappers and one
 # log per process; tests/e2e/valgrind-check reads the logs afterwards.
+# Not -q: the ERROR SUMMARY at the end of a log shows the leak check ran.
+# The agent starts skagent-sk-helper through SKAGENT_SK_HELPER.
+SKHELPER=$TOP/agent/skagent-sk-helper
 if [ -n "${SKA_VALGRIND:-}" ]; then
 	_vg=$SKA_VALGRIND/bin.$(basename "$0" .t)
 	mkdir -p -m 755 "$_vg"
-	for _p in "$SKAGENT" "$KEYGEN" "$COPYID"; do
+	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$SKHELPER"; do
+		_log=$SKA_VALGRIND/$(basename "$0" .t).${_p##*/}
 		cat >"$_vg/${_p##*/}" <<-WRAP
-		#!/bin/sh
-		exec valgrind -q --error-exitcode=99 --leak-check=full \
-			--show-leak-kinds=definite,indirect \
-			--errors-for-leak-kinds=definite,indirect --track-origins=yes \
-			--log-file="$SKA_VALGRIND/$(basename "$0" .t).${_p##*/}.%p.log" \
-			"$_p" "\$@"
+		#!/bin/bash
+		vg=(valgrind --error-exitcode=99 --leak-check=full
+			--show-leak-kinds=definite,indirect
+			--errors-for-leak-kinds=definite,indirect --track-origins=yes
+			--suppressions="$TOP/tests/e2e/valgrind.supp")
+		if [ "\$(ulimit -S -f)" = unlimited ]; then
+			exec "\${vg[@]}" --log-file="$_log.%p.log" "$_p" "\$@"
+		fi
+		# A file size limit (a test of a failing write) would cut the log
+		# short: it goes through a pipe to a cat that has no such limit.
+		exec 9> >(ulimit -S -f unlimited && exec cat >"$_log.\$\$.log")
+		exec "\${vg[@]}" --log-fd=9 "$_p" "\$@"
 		WRAP
 		chmod 755 "$_vg/${_p##*/}"
 	done
 	SKAGENT=$_vg/skagent
 	KEYGEN=$_vg/agent-keygen
 	COPYID=$_vg/agent-copy-id
+	SKHELPER=$_vg/skagent-sk-helper
+	export SKAGENT_SK_HELPER=$SKHELPER
 fi
 # valgrind_skip REASON: the whole test is skipped under make check-valgrind.
 valgrind_skip() {
