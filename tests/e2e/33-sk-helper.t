@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PROV=$TOP/tests/sk-provider/libsk-softtoken.so
-HELPER=$TOP/agent/skagent-sk-helper
+HELPER=$SKHELPER
 RUN=$TOP/tests/helpers/skhelper-run
 [ -f "$PROV" ] && [ -x "$RUN" ] || bail "run make all-tests"
 [ -x "$HELPER" ] || bail "no $HELPER: run make"
@@ -72,9 +72,15 @@ export SKA_SOFTTOKEN=$T/one.tok
 # reaped, the token gives up the request, and the next signature is quick.
 kill "$ONE_PID"
 wait "$ONE_PID" 2>/dev/null
+: >"$T/one.log"
 start_token one --touch 10000
 ONE_PID=$TOK_PID
-out=$(run -k "$T/ed" -c 300)
+# the cancel comes once the token waits, however long the helper took
+cancel_when_waiting() {
+	wait_for 60 grep -q "waiting for touch" "$T/one.log" && : >"$T/cancel"
+}
+bg cancel_when_waiting
+out=$(run -k "$T/ed" -C "$T/cancel")
 st=$?
 is "cancelled during a 10 s touch wait" "$out" cancelled
 is "and the killed helper was reaped (its pidfd and pipe watches ended)" "$st" 0

@@ -6,14 +6,15 @@
  * (-w) or judges a reply (-r), for tests that drive the helper directly.
  *
  *   skhelper-run -k KEYFILE -P PROVIDER [-H HELPER] [-p PIN] [-D DEVICE]
- *                [-m MESSAGE | -M BYTES] [-c MS] [-s SIGFILE] [-B]
+ *                [-m MESSAGE | -M BYTES] [-c MS | -C FILE] [-s SIGFILE] [-B]
  *   skhelper-run -w -k KEYFILE -P PROVIDER [-p PIN] [-D DEVICE] [-m MESSAGE]
  *   skhelper-run -r -k KEYFILE [-m MESSAGE] < reply
  *
  * Prints "ok flags 0xNN counter N" (exit 0), or the error (exit 1).  The
  * signature was checked with key_verify; -s writes it (the ssh wire form)
  * to SIGFILE.  -c MS cancels after MS milliseconds and prints "cancelled"
- * if no answer came by then.  -M: a message of BYTES bytes.  -H: default
+ * if no answer came by then; -C FILE the same once FILE exists (a test
+ * that waits for the token to be waiting, at any speed).  -M: a message of BYTES bytes.  -H: default
  * skhelper_default_path().  -B: block and ignore signals as the agent's
  * loop does (child.c must undo that for the child).
  * KEYFILE: an unencrypted private key file (ssh-keygen -w ... -N '').
@@ -201,7 +202,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: skhelper-run [-w | -r] -k keyfile [-P provider] "
 	    "[-H helper] [-p pin] [-D device] [-m message | -M bytes] "
-	    "[-c ms] [-s sigfile] [-B]\n");
+	    "[-c ms | -C file] [-s sigfile] [-B]\n");
 	exit(2);
 }
 
@@ -210,6 +211,7 @@ main(int argc, char **argv)
 {
 	const char *keyfile = NULL, *prov = NULL, *helper = NULL, *pin = NULL;
 	const char *dev = NULL, *msg = "skhelper-run test message";
+	const char *cancel_file = NULL;
 	char *big = NULL;
 	struct skhelper *h;
 	struct sshbuf *b = NULL, *sig = NULL;
@@ -219,7 +221,7 @@ main(int argc, char **argv)
 	uint64_t start;
 	uint32_t st;
 
-	while ((ch = getopt(argc, argv, "wrk:P:H:p:D:m:M:c:s:B")) != -1) {
+	while ((ch = getopt(argc, argv, "wrk:P:H:p:D:m:M:c:C:s:B")) != -1) {
 		switch (ch) {
 		case 'w': case 'r': mode = ch; break;
 		case 'k': keyfile = optarg; break;
@@ -236,6 +238,7 @@ main(int argc, char **argv)
 			msg = big;
 			break;
 		case 'c': cancel_ms = atoi(optarg); break;
+		case 'C': cancel_file = optarg; break;
 		case 's': sigfile = optarg; break;
 		case 'B': block = 1; break;
 		default: usage();
@@ -284,14 +287,17 @@ main(int argc, char **argv)
 		}
 		start = now_ms();
 		while (!done && now_ms() - start < 30000) {
-			if (cancel_ms >= 0 &&
-			    now_ms() - start >= (uint64_t)cancel_ms) {
+			if ((cancel_ms >= 0 &&
+			    now_ms() - start >= (uint64_t)cancel_ms) ||
+			    (cancel_file != NULL &&
+			    access(cancel_file, F_OK) == 0)) {
 				skhelper_cancel(h);
 				printf("cancelled\n");
 				result = 0;
 				break;
 			}
-			loop_once(cancel_ms >= 0 ? 20 : 1000);
+			loop_once(cancel_ms >= 0 || cancel_file != NULL ?
+			    20 : 1000);
 		}
 		if (!done && result != 0)
 			printf("error: no answer in 30 s\n");
