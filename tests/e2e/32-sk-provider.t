@@ -250,9 +250,12 @@ SKA_SOFTTOKEN=$T/one.tok start_agent -P "$PROV"
 ssh-add -q -S "$PROV" "$T/ed" </dev/null || bail "ssh-add -S"
 blob=$(cut -d' ' -f2 "$T/ed.pub" | base64 -d | od -An -tx1 | tr -d ' \n')
 len=$(printf '%08x' $((${#blob} / 2)))
-timeout 1 "$RAW" -n 1 "f:0d${len}${blob}0000000474657374""00000000" >/dev/null
+bg "$RAW" -n 1 "f:0d${len}${blob}0000000474657374""00000000" >/dev/null
+# it leaves once the token waits, however long the way there took
+wait_for 60 grep -q "waiting for touch" "$T/one.log"
+kill "$BG_PID"
 ok "a client that leaves: the helper's token request is dropped" \
-	wait_for 3 grep -q "request dropped" "$T/one.log"
+	wait_for 30 grep -q "request dropped" "$T/one.log"
 ok "the agent goes on" agent_alive
 stop_agent
 done_testing
