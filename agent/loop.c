@@ -49,6 +49,7 @@ static int listen_paused;
 static struct watch listen_watch, pool_watch;
 
 static struct watch *graveyard;	/* released during this batch */
+static int in_batch;
 
 static void conn_close(struct conn *c);
 
@@ -92,6 +93,10 @@ loop_watch_release(struct watch *w)
 {
 	if (w == NULL)
 		return;
+	if (!in_batch) {	/* no event can name it any more */
+		free(w);
+		return;
+	}
 	w->kind = W_DEAD;
 	w->conn = NULL;
 	w->dead_next = graveyard;
@@ -401,6 +406,7 @@ loop_run(int listen_fd, pid_t parent_pid)
 			error("epoll_wait: %s", strerror(errno));
 			break;
 		}
+		in_batch = 1;
 		for (i = 0; i < n; i++) {
 			w = ev[i].data.ptr;
 			batch_left = n - i - 1;
@@ -445,6 +451,7 @@ loop_run(int listen_fd, pid_t parent_pid)
 				break;
 			}
 		}
+		in_batch = 0;
 		graveyard_free();
 	}
 	/* requests in flight end now: a token job must not keep us 30 s */
