@@ -33,8 +33,9 @@ forgotten() {	# REASON: the log says the PIN was forgotten for it
 		"$T/agent.log"
 }
 retries() { "$TOKPIN" -d "unix:$T/two.tok" -r; }
-lock() {	# LOCK (22) or UNLOCK (23) with the password "pw"
-	"$RAW" "f:$1000000027077" | grep -qx 06
+lock() {	# LOCK (22) or UNLOCK (23) with the password "pw"; unlock runs
+	# Argon2id, seconds under valgrind: wait up to 30 s for the answer
+	"$RAW" -w 30000 "f:$1000000027077" | grep -qx 06
 }
 
 start_token two --pin 123456
