@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "presence.h"
 #include "proto.h"
 #include "status.h"
 
@@ -348,19 +349,20 @@ proto_identities_for(struct conn *c)
 	const uint8_t *blob;
 	size_t len;
 	uint32_t n = 0;
+	int restricted = proto_conn_restricted(c);
 
 	if ((b = sshbuf_new()) == NULL || (keys = sshbuf_new()) == NULL)
 		goto fail;
-	if (!keystore_locked()) {
-		for (id = keystore_first(); id != NULL; id = id->next) {
-			if (identity_permitted(c, id, NULL, NULL) != 0)
-				continue;
-			blob = key_blob(id->key, &len);
-			if (sshbuf_put_string(keys, blob, len) != 0 ||
-			    sshbuf_put_cstring(keys, id->comment) != 0)
-				goto fail;
-			n++;
-		}
+	for (id = keystore_locked() ? NULL : keystore_first(); id != NULL;
+	    id = id->next) {
+		if ((restricted && identity_permitted(c, id, NULL, NULL) != 0) ||
+		    (opts.hide_absent && presence_hidden(id)))
+			continue;
+		blob = key_blob(id->key, &len);
+		if (sshbuf_put_string(keys, blob, len) != 0 ||
+		    sshbuf_put_cstring(keys, id->comment) != 0)
+			goto fail;
+		n++;
 	}
 	if (sshbuf_put_u8(b, SSH2_AGENT_IDENTITIES_ANSWER) != 0 ||
 	    sshbuf_put_u32(b, n) != 0 || sshbuf_putb(b, keys) != 0)

@@ -273,37 +273,3 @@ presence_hidden(struct identity *id)
 		return 0;
 	}
 }
-
-struct sshbuf *
-presence_identities_for(struct conn *c)
-{
-	struct sshbuf *b = NULL, *keys = NULL;
-	struct identity *id;
-	const uint8_t *blob;
-	size_t len;
-	uint32_t n = 0;
-	int restricted = proto_conn_restricted(c);
-
-	if ((b = sshbuf_new()) == NULL || (keys = sshbuf_new()) == NULL)
-		goto fail;
-	for (id = keystore_locked() ? NULL : keystore_first(); id != NULL;
-	    id = id->next) {
-		if ((restricted && proto_identity_permitted(c, id, NULL) != 0) ||
-		    presence_hidden(id))
-			continue;
-		blob = key_blob(id->key, &len);
-		if (sshbuf_put_string(keys, blob, len) != 0 ||
-		    sshbuf_put_cstring(keys, id->comment) != 0)
-			goto fail;
-		n++;
-	}
-	if (sshbuf_put_u8(b, SSH2_AGENT_IDENTITIES_ANSWER) != 0 ||
-	    sshbuf_put_u32(b, n) != 0 || sshbuf_putb(b, keys) != 0)
-		goto fail;
-	sshbuf_free(keys);
-	return b;
- fail:
-	sshbuf_free(b);
-	sshbuf_free(keys);
-	return NULL;
-}

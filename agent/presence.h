@@ -59,7 +59,5 @@ void presence_token_gone(const char *spec);
 const char *presence_key_token(struct identity *id, int *presentp);
 /* Would a listing leave id out?  (Starts a probe when one is due.) */
 int presence_hidden(struct identity *id);
-/* REQUEST_IDENTITIES for c with -O hide-absent; caller frees. */
-struct sshbuf *presence_identities_for(struct conn *c);
 
 #endif

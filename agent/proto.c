@@ -40,8 +40,7 @@ process_request_identities(struct conn *c)
 
 	if (keystore_locked() || proto_conn_restricted(c) || opts.hide_absent) {
 		/* filtered per connection (destination constraints, presence) */
-		if ((b = opts.hide_absent ? presence_identities_for(c) :
-		    proto_identities_for(c)) == NULL) {
+		if ((b = proto_identities_for(c)) == NULL) {
 			reply_failure(c);
 			return;
 		}

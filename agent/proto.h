@@ -25,7 +25,8 @@ int proto_identity_permitted(struct conn *c, struct identity *id,
 char *proto_conn_destination(struct conn *c);
 /* Does this connection see a filtered list of identities? */
 int proto_conn_restricted(struct conn *c);
-/* The identities answer as this connection may see it; caller frees. */
+/* The identities answer as this connection may see it (destination
+ * constraints, -O hide-absent); caller frees. */
 struct sshbuf *proto_identities_for(struct conn *c);
 
 /* confirm.c: ssh-add -c confirmation through SSH_ASKPASS */
