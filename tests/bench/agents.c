@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent-client.h"
 #include "bench.h"
 #include "sshbuf.h"
 
@@ -42,36 +43,19 @@ nap_ms(long ms)
 int
 sock_connect(const char *path, int *fdp)
 {
-	struct sockaddr_un sun;
 	struct timeval tv = { IO_TIMEOUT_S, 0 };
 	int fd = -1, r;
 
 	*fdp = -1;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return SKA_ERR_INVALID_ARGUMENT;
-	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		r = SKA_ERR_SYSTEM;
-		goto out;
-	}
+	if ((r = agent_connect(path, &fd)) != 0)
+		return r;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1) {
-		r = SKA_ERR_SYSTEM;
-		goto out;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		r = SKA_ERR_AGENT_NOT_PRESENT;
-		goto out;
-	}
-	r = 0;
-	*fdp = fd;
-	fd = -1;
- out:
-	if (fd != -1)
 		close(fd);
-	return r;
+		return SKA_ERR_SYSTEM;
+	}
+	*fdp = fd;
+	return 0;
 }
 
 /* Readiness: a connection of this type to a->sock succeeds. */
