@@ -156,7 +156,7 @@ tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
 # The agent's framing and dispatch under allocation failure: agent objects
 # without the event loop, the pool and main (the test stands in for them).
 TORTURE_AGENT_OBJ := $(filter-out agent/main.o agent/loop.o agent/pool.o,$(AGENT_OBJ))
-tests/unit/test-torture-agent.o: CPPFLAGS += -Iagent
+tests/unit/test-torture-agent.o: CPPFLAGS += -Iagent -Itests
 tests/unit/test-torture-agent: tests/unit/test-torture-agent.o $(TORTURE_AGENT_OBJ) $(TAP_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) $(TORTURE_LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -172,8 +172,8 @@ tests/helpers/skhelper-run: tests/helpers/skhelper-run.o agent/child.o \
 		agent/skhelper.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/fuzz/fuzz-agent: tests/fuzz/fuzz-agent.c $(FUZZ_AGENT_SRC) $(LIB_SRC)
-	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/fuzz-agent: tests/fuzz/fuzz-agent.c tests/agent-standin.h $(FUZZ_AGENT_SRC) $(LIB_SRC)
+	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -Itests -o $@ $(filter %.c,$^) $(LDLIBS)
 
 tests/fuzz/fuzz-softtoken: tests/fuzz/fuzz-softtoken.c $(FUZZ_SOFTTOKEN_SRC)
 	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -Itests/softtoken -o $@ $^ $(LDLIBS)

@@ -25,46 +25,9 @@ struct agent_options opts = { .fp_hash = KEY_FP_SHA256, .restrict_websafe = 1 };
 volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1,
     received_sigchld;
 
-static struct job *jobs, *jobs_tail;
 static struct conn *conns[NCONN];
 
-/* The pool, synchronous. */
-int pool_init(int n, int m) { (void)n; (void)m; return 0; }
-int pool_fd(void) { return -1; }
-void pool_complete(void) {}
-void pool_shutdown(void) {}
-
-void pool_submit(struct job *j);
-
-void
-pool_submit_to(int which, struct job *j)
-{
-	(void)which;
-	pool_submit(j);
-}
-
-void
-pool_submit(struct job *j)
-{
-	j->next = NULL;
-	if (jobs_tail != NULL)
-		jobs_tail->next = j;
-	else
-		jobs = j;
-	jobs_tail = j;
-}
-
-/* The loop, without sockets: replies are checked and dropped. */
-void loop_wake_at(uint64_t ms) { (void)ms; }
-struct watch *loop_watch_fd(int fd, void (*cb)(int, void *), void *arg)
-{
-	(void)fd; (void)cb; (void)arg;
-	return NULL;
-}
-void loop_unwatch_fd(struct watch *w) { (void)w; }
-void loop_watch_release(struct watch *w) { free(w); }
-size_t loop_nconns(void) { return NCONN; }
-int loop_idle(void) { return 1; }
+#include "agent-standin.h"
 
 static void
 harness_close(struct conn *c)
@@ -101,17 +64,11 @@ loop_conn_update(struct conn *c)
 static void
 run_pending(void)
 {
-	struct job *j;
 	int i;
 
 	for (;;) {
-		if ((j = jobs) != NULL) {
-			if ((jobs = j->next) == NULL)
-				jobs_tail = NULL;
-			j->run(j);
-			j->done(j);
+		if (standin_run_job())
 			continue;
-		}
 		/* delayed replies (failed unlocks) are due at once */
 		for (i = 0; i < NCONN; i++) {
 			if (conns[i] != NULL && conns[i]->wake_cb != NULL) {

@@ -29,7 +29,6 @@ struct agent_options opts = { .fp_hash = KEY_FP_SHA256, .restrict_websafe = 1 };
 volatile sig_atomic_t received_sigterm, received_sighup, received_sigusr1,
     received_sigchld;
 
-static struct job *jobs, *jobs_tail;
 
 /* The connections of the replay, and the type of every reply they got. */
 static struct slot {
@@ -39,42 +38,7 @@ static struct slot {
 	int diverged;		/* closed for want of memory: stop recording */
 } slots[NCONN];
 
-/* The pool, synchronous. */
-int pool_init(int n, int m) { (void)n; (void)m; return 0; }
-int pool_fd(void) { return -1; }
-void pool_complete(void) {}
-void pool_shutdown(void) {}
-
-void
-pool_submit(struct job *j)
-{
-	j->next = NULL;
-	if (jobs_tail != NULL)
-		jobs_tail->next = j;
-	else
-		jobs = j;
-	jobs_tail = j;
-}
-
-void
-pool_submit_to(int which, struct job *j)
-{
-	(void)which;
-	pool_submit(j);
-}
-
-/* The loop, without sockets. */
-void loop_wake_at(uint64_t ms) { (void)ms; }
-struct watch *
-loop_watch_fd(int fd, void (*cb)(int, void *), void *arg)
-{
-	(void)fd; (void)cb; (void)arg;
-	return NULL;
-}
-void loop_unwatch_fd(struct watch *w) { (void)w; }
-void loop_watch_release(struct watch *w) { free(w); }
-size_t loop_nconns(void) { return NCONN; }
-int loop_idle(void) { return 1; }
+#include "agent-standin.h"
 
 static struct slot *
 slot_of(struct conn *c)
@@ -128,17 +92,11 @@ loop_conn_update(struct conn *c)
 static void
 run_pending(void)
 {
-	struct job *j;
 	size_t i;
 
 	for (;;) {
-		if ((j = jobs) != NULL) {
-			if ((jobs = j->next) == NULL)
-				jobs_tail = NULL;
-			j->run(j);
-			j->done(j);
+		if (standin_run_job())
 			continue;
-		}
 		for (i = 0; i < NCONN; i++) {
 			if (slots[i].c != NULL && slots[i].c->wake_cb != NULL) {
 				void (*cb)(struct conn *) = slots[i].c->wake_cb;
