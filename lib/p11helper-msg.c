@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "p11helper-msg.h"
+#include "secmem.h"
 
 #define RSA_SHA2_256	0x02	/* agent sign flags */
 #define RSA_SHA2_512	0x04
@@ -37,7 +38,7 @@ p11_msg_free(struct p11_msg *m)
 	if (m == NULL)
 		return;
 	free_str(m->module);
-	free_str(m->pin);
+	secmem_free_str(m->pin);
 	free_blob(m->tbs, m->tbslen);
 	for (i = 0; i < m->nkeys; i++) {
 		free_blob(m->keys[i].blob, m->keys[i].bloblen);
@@ -110,6 +111,31 @@ get_str(struct sshbuf *b, size_t max, int empty_null, char **sp)
 	if (len == 0 && empty_null)
 		return sshbuf_get_string_direct(b, NULL, NULL);
 	return sshbuf_get_cstring(b, sp, NULL);
+}
+
+/* A PIN: at most P11_PIN_MAX bytes without NULs, into locked memory. */
+static int
+get_pin(struct sshbuf *b, char **pinp)
+{
+	const uint8_t *p;
+	size_t len;
+	char *pin;
+	int r;
+
+	*pinp = NULL;
+	if ((r = sshbuf_get_string_direct(b, &p, &len)) != 0)
+		return r;
+	if (len > P11_PIN_MAX)
+		return SKA_ERR_STRING_TOO_LARGE;
+	if (len == 0)
+		return 0;
+	if (memchr(p, '\0', len) != NULL)
+		return SKA_ERR_INVALID_FORMAT;
+	if ((pin = secmem_alloc(len + 1)) == NULL)
+		return SKA_ERR_ALLOC_FAIL;
+	memcpy(pin, p, len);
+	*pinp = pin;
+	return 0;
 }
 
 /* A string of 1..max bytes. */
@@ -216,7 +242,7 @@ p11_get_req(const struct sshbuf *body, struct p11_msg **mp)
 		goto out;
 	if (m->type == P11_LOAD) {
 		if ((r = get_str(b, P11_PATH_MAX, 0, &m->module)) != 0 ||
-		    (r = get_str(b, P11_PIN_MAX, 1, &m->pin)) != 0)
+		    (r = get_pin(b, &m->pin)) != 0)
 			goto out;
 		if (m->module[0] != '/') {
 			r = SKA_ERR_INVALID_FORMAT;

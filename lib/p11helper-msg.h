@@ -33,8 +33,8 @@
  *	string	sig		C_Sign's output: RSA s, ECDSA r || s,
  *				EdDSA R || S
  *
- * Nothing may follow the last field.  Every length is capped; the PIN
- * lives only in buffers that are wiped when freed.  The agent trusts no
+ * Nothing may follow the last field.  Every length is capped; a parsed
+ * PIN is in locked memory, and every buffer that held one is wiped.  The agent trusts no
  * reply: keys are parsed with key_from_blob and every signature is checked
  * with key_verify before it goes to a client.
  */
@@ -91,7 +91,7 @@ struct p11_msg {
 	uint32_t seq;
 	/* requests */
 	char *module;		/* load */
-	char *pin;		/* load; NULL: none */
+	char *pin;		/* load; NULL: none; locked memory (secmem.h) */
 	uint32_t key;		/* sign */
 	uint32_t mech;		/* sign */
 	uint8_t *tbs;		/* sign */
