@@ -151,6 +151,7 @@ struct dest_hop {
 struct dest_constraint {
 	struct dest_hop from, to;
 };
+struct p11_module;
 void dest_constraints_free(struct dest_constraint *d, size_t n);
 struct identity {
 	struct key *key;		/* public only while the agent is locked */
@@ -158,6 +159,8 @@ struct identity {
 	uint64_t death_ms;		/* monotonic; 0 = never */
 	int confirm;
 	char *sk_provider;
+	struct p11_module *p11;		/* a PKCS#11 module's key (p11.h) */
+	uint32_t p11_key;		/* its number in the module's list */
 	struct dest_constraint *dest;
 	size_t ndest;
 	struct key **certs;		/* associated certificates */

@@ -204,8 +204,8 @@ proto_constraint_extension(const char *name, struct sshbuf *msg,
 	}
 	/*
 	 * associated-certs-v00@openssh.com is valid only with PKCS#11 keys
-	 * (message 26), which this agent does not load: refused, as OpenSSH
-	 * refuses it on message 25.
+	 * (message 26, pkcs11.c): refused here, as OpenSSH refuses it on
+	 * message 25.
 	 */
 	error("unsupported constraint \"%s\"", name);
 	return SKA_ERR_FEATURE_UNSUPPORTED;
@@ -602,13 +602,37 @@ proto_conn_destination(struct conn *c)
 }
 
 int
+proto_provider_allowed(struct conn *c, const char *provider,
+    char canonical[PATH_MAX])
+{
+	const char *allow;
+
+	if ((c->bind_attempted || c->nbinds != 0) && !opts.allow_remote_pkcs11) {
+		logit("refusing provider \"%.100s\" from a forwarded connection "
+		    "(see -O allow-remote-pkcs11)", provider);
+		return SKA_ERR_AGENT_FAILURE;
+	}
+	if (realpath(provider, canonical) == NULL) {
+		logit("provider \"%.100s\": %s", provider, strerror(errno));
+		return SKA_ERR_AGENT_FAILURE;
+	}
+	allow = opts.provider_allowlist != NULL ? opts.provider_allowlist :
+	    DEFAULT_PROVIDERS;
+	if (!match_pattern_list(canonical, allow)) {
+		error("refusing provider %s: not allowed (-P)", canonical);
+		return SKA_ERR_AGENT_FAILURE;
+	}
+	return 0;
+}
+
+int
 proto_add_check(struct conn *c, struct identity *id)
 {
 	struct identity *old;
 	const uint8_t *blob;
 	size_t len;
 	char canonical[PATH_MAX];
-	const char *allow;
+	int r;
 
 	blob = key_blob(id->key, &len);
 	if ((old = keystore_lookup(blob, len)) != NULL &&
@@ -623,21 +647,8 @@ proto_add_check(struct conn *c, struct identity *id)
 	}
 	if (strcasecmp(id->sk_provider, "internal") == 0)
 		return 0;
-	if ((c->bind_attempted || c->nbinds != 0) && !opts.allow_remote_pkcs11) {
-		logit("refusing provider \"%.100s\" from a forwarded connection "
-		    "(see -O allow-remote-pkcs11)", id->sk_provider);
-		return SKA_ERR_AGENT_FAILURE;
-	}
-	if (realpath(id->sk_provider, canonical) == NULL) {
-		logit("provider \"%.100s\": %s", id->sk_provider, strerror(errno));
-		return SKA_ERR_AGENT_FAILURE;
-	}
-	allow = opts.provider_allowlist != NULL ? opts.provider_allowlist :
-	    DEFAULT_PROVIDERS;
-	if (!match_pattern_list(canonical, allow)) {
-		error("refusing key: provider %s not allowed (-P)", canonical);
-		return SKA_ERR_AGENT_FAILURE;
-	}
+	if ((r = proto_provider_allowed(c, id->sk_provider, canonical)) != 0)
+		return r;
 	free(id->sk_provider);
 	if ((id->sk_provider = strdup(canonical)) == NULL)
 		return SKA_ERR_ALLOC_FAIL;

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "p11.h"
 #include "secmem.h"
 
 static unsigned long long lock_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
@@ -126,6 +127,7 @@ identity_unref(struct identity *id)
 	key_free(id->key);
 	free(id->comment);
 	free(id->sk_provider);
+	p11_module_unref(id->p11);
 	dest_constraints_free(id->dest, id->ndest);
 	for (i = 0; i < id->ncerts; i++)
 		key_free(id->certs[i]);
@@ -375,7 +377,11 @@ keystore_unlock_salt(uint8_t salt[16])
 	memcpy(salt, lock_salt, sizeof(lock_salt));
 }
 
-/* Seals every identity's private form; all or nothing. */
+/*
+ * Seals every identity's private form; all or nothing.  Keys whose private
+ * half is elsewhere (a PKCS#11 module's) have nothing to seal: the lock
+ * keeps them from signing.
+ */
 int
 keystore_lock_apply(const uint8_t salt[16], const uint8_t derived[64])
 {
@@ -395,6 +401,8 @@ keystore_lock_apply(const uint8_t salt[16], const uint8_t derived[64])
 	    (priv = sshbuf_new()) == NULL)
 		goto out;
 	for (id = head, i = 0; id != NULL; id = id->next, i++) {
+		if (!key_has_private(id->key))
+			continue;
 		sshbuf_reset(priv);
 		if ((r = key_private_serialize(id->key, priv)) != 0 ||
 		    (r = key_public_copy(id->key, &pubs[i])) != 0)
@@ -410,6 +418,8 @@ keystore_lock_apply(const uint8_t salt[16], const uint8_t derived[64])
 		    sealed[i], derived + 32);
 	}
 	for (id = head, i = 0; id != NULL; id = id->next, i++) {
+		if (pubs[i] == NULL)
+			continue;
 		key_free(id->key);	/* wipes the private key */
 		id->key = pubs[i];
 		pubs[i] = NULL;
@@ -458,6 +468,8 @@ keystore_unlock_apply(const uint8_t derived[64])
 	    (pt = secmem_alloc(maxlen + 1)) == NULL)
 		goto out;
 	for (id = head, i = 0; id != NULL; id = id->next, i++) {
+		if (id->sealed == NULL && !key_has_private(id->key))
+			continue;	/* nothing was sealed */
 		if (id->sealed == NULL || id->sealedlen < SEAL_NONCE + SEAL_TAG ||
 		    crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &ptlen, NULL,
 		    id->sealed + SEAL_NONCE, id->sealedlen - SEAL_NONCE, NULL, 0,
@@ -477,6 +489,8 @@ keystore_unlock_apply(const uint8_t derived[64])
 			goto out;
 	}
 	for (id = head, i = 0; id != NULL; id = id->next, i++) {
+		if (keys[i] == NULL)
+			continue;
 		k = id->key;
 		id->key = keys[i];
 		keys[i] = NULL;

@@ -744,6 +744,7 @@ main(int argc, char **argv)
 	record_shutdown();
 	pincache_shutdown();
 	proto_sk_shutdown();
+	proto_p11_shutdown();	/* the helpers finalize their modules and exit */
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");

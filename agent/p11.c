@@ -131,22 +131,26 @@ send_next(struct p11_module *m)
 			continue;
 		}
 		if (sshbuf_len(c->req) > m->pipesz) {
+			/* p11_module_sign refuses these: not reached */
 			error("PKCS#11 request of %zu bytes: more than the helper's "
 			    "pipe holds (%zu)", sshbuf_len(c->req), m->pipesz);
-			m->calls = c->next;
-			if (!c->cancelled)
-				c->cb(SKA_ERR_NO_BUFFER_SPACE, NULL, c->arg);
-			call_free(c);
-			continue;
+			if (m->child != NULL)
+				kill((pid_t)child_pid(m->child), SIGKILL);
+			return;
 		}
 		/* the pipe is empty: the helper read the last request whole */
 		while ((n = write(m->tofd, sshbuf_ptr(c->req),
 		    sshbuf_len(c->req))) == -1 && errno == EINTR)
 			;
 		if (n < 0 || (size_t)n != sshbuf_len(c->req)) {
+			/*
+			 * Broken (it exited?): it dies, and its exit fails the
+			 * calls, never inside p11_module_start or _sign.
+			 */
 			error("PKCS#11 helper for %s: cannot write a request: %s",
 			    m->path, n < 0 ? strerror(errno) : "short write");
-			go_dead(m, SKA_ERR_AGENT_COMMUNICATION);
+			if (m->child != NULL)
+				kill((pid_t)child_pid(m->child), SIGKILL);
 			return;
 		}
 		sshbuf_free(c->req);
@@ -364,8 +368,10 @@ p11_module_sign(struct p11_module *m, uint32_t key, uint32_t mech,
 	if ((req = sshbuf_new()) == NULL)
 		return NULL;
 	m->seq++;
-	if ((r = p11_put_sign_req(m->seq, key, mech, tbs, tbslen, req)) != 0) {
-		error("PKCS#11 sign request: %s", ska_err(r));
+	if ((r = p11_put_sign_req(m->seq, key, mech, tbs, tbslen, req)) != 0 ||
+	    sshbuf_len(req) > m->pipesz) {
+		error("PKCS#11 sign request: %s", r != 0 ? ska_err(r) :
+		    "larger than the helper's pipe");
 		sshbuf_free(req);
 		return NULL;
 	}

@@ -27,7 +27,8 @@ struct p11_call;
  * A call's end: r 0 and the helper's reply (valid during the callback; its
  * status may still be a failure), or r a negative SKA_ERR_* and reply NULL
  * (the helper died, hung, or was ended).  Called once, unless the call was
- * cancelled first; the call is gone after it.
+ * cancelled first, and never before the function that made the call has
+ * returned; the call is gone after it.
  */
 typedef void p11_call_fn(int r, const struct p11_msg *reply, void *arg);
 

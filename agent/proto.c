@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "child.h"
 #include "loop.h"
+#include "p11.h"
 #include "presence.h"
 #include "proto.h"
 #include "record.h"
@@ -212,6 +213,11 @@ process_sign_request(struct conn *c, struct sshbuf *msg)
 		free(fp);
 		return;
 	}
+	if (id->p11 != NULL) {
+		proto_p11_sign(c, id, data, dlen, flags);
+		free(fp);
+		return;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->sig = sshbuf_new()) == NULL ||
 	    (s->data = malloc(dlen == 0 ? 1 : dlen)) == NULL)
@@ -266,8 +272,9 @@ process_sign_request(struct conn *c, struct sshbuf *msg)
 
 /* Adding and removing keys */
 
-static int
-parse_constraints(struct sshbuf *msg, struct identity *id, int *lifetime_set)
+int
+proto_parse_constraints(struct sshbuf *msg, struct identity *id,
+    int *lifetime_set, int smartcard)
 {
 	uint8_t ctype;
 	uint32_t secs;
@@ -298,7 +305,11 @@ parse_constraints(struct sshbuf *msg, struct identity *id, int *lifetime_set)
 		case SSH_AGENT_CONSTRAIN_EXTENSION:
 			if ((r = sshbuf_get_cstring(msg, &ext, NULL)) != 0)
 				goto out;
-			if ((r = proto_constraint_extension(ext, msg, id)) != 0)
+			if ((r = smartcard ? proto_p11_constraint(ext, msg, id) :
+			    SKA_ERR_FEATURE_UNSUPPORTED) == SKA_ERR_FEATURE_UNSUPPORTED &&
+			    (r = proto_constraint_extension(ext, msg, id)) != 0)
+				goto out;
+			if (r != 0)
 				goto out;
 			free(ext);
 			ext = NULL;
@@ -339,7 +350,8 @@ process_add_identity(struct conn *c, struct sshbuf *msg, int constrained)
 	}
 	if (!constrained && sshbuf_len(msg) != 0)
 		goto fail;
-	if (constrained && parse_constraints(msg, id, &lifetime_set) != 0)
+	if (constrained && proto_parse_constraints(msg, id, &lifetime_set,
+	    0) != 0)
 		goto fail;
 	if ((r = proto_add_check(c, id)) != 0)
 		goto fail;
@@ -381,6 +393,7 @@ process_remove_all(struct conn *c)
 {
 	keystore_remove_all();
 	proto_on_remove_all();
+	p11_module_close_all();
 	conn_reply_status(c, 1);
 }
 
@@ -557,6 +570,8 @@ proto_conn_cancel(struct conn *c)
 		conn_done(c);
 		return;
 	}
+	if (proto_p11_cancel(c))
+		return;
 	/* else a job on a worker: it ends on its own and frees c */
 	proto_sk_cancel(c);
 }
@@ -615,8 +630,17 @@ proto_dispatch(struct conn *c, struct sshbuf *msg)
 	case SSH_AGENTC_EXTENSION:
 		proto_extension(c, msg);
 		break;
+	case SSH_AGENTC_ADD_SMARTCARD_KEY:
+		proto_p11_add(c, msg, 0);
+		break;
+	case SSH_AGENTC_ADD_SMARTCARD_KEY_CONSTRAINED:
+		proto_p11_add(c, msg, 1);
+		break;
+	case SSH_AGENTC_REMOVE_SMARTCARD_KEY:
+		proto_p11_remove(c, msg);
+		break;
 	default:
-		/* SSHv1, PKCS#11 and everything unknown */
+		/* SSHv1 and everything unknown */
 		debug("unsupported message %u", type);
 		reply_failure(c);
 		break;

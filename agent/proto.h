@@ -2,6 +2,8 @@
 #ifndef SKA_PROTO_H
 #define SKA_PROTO_H
 
+#include <limits.h>
+
 #include "agent.h"
 #include "child.h"
 
@@ -35,6 +37,28 @@ char *proto_confirm_prompt(struct conn *c, struct identity *id);
 struct child *proto_confirm_start(const char *prompt, child_done_fn *cb,
     void *arg);
 int proto_confirm_answer(int status, const char *out, size_t outlen);
+
+/* proto.c: constraints after a key; smartcard: message 26's extensions too */
+int proto_parse_constraints(struct sshbuf *msg, struct identity *id,
+    int *lifetime_set, int smartcard) SKA_WUR;
+/*
+ * ext.c: a provider library or PKCS#11 module c may load (-P allowlist,
+ * -O allow-remote-pkcs11): 0 and its real path in canonical.
+ */
+int proto_provider_allowed(struct conn *c, const char *provider,
+    char canonical[PATH_MAX]) SKA_WUR;
+
+/* pkcs11.c: smartcard keys (ssh-add -s, -e) through PKCS#11 modules */
+void proto_p11_add(struct conn *c, struct sshbuf *msg, int constrained);
+void proto_p11_remove(struct conn *c, struct sshbuf *msg);
+void proto_p11_sign(struct conn *c, struct identity *id, const uint8_t *data,
+    size_t dlen, uint32_t flags);
+/* 1 when c's request in flight was one of these (now ended). */
+int proto_p11_cancel(struct conn *c);
+/* SKA_ERR_FEATURE_UNSUPPORTED for names it does not know. */
+int proto_p11_constraint(const char *name, struct sshbuf *msg,
+    struct identity *id) SKA_WUR;
+void proto_p11_shutdown(void);
 
 /* sk.c: signatures through security keys */
 struct token_ctx;
