@@ -257,7 +257,46 @@ like "-O allow-remote-pkcs11: it is allowed" "$(fwd)" "Card added"
 is "the token keys are there" "$(ssh-add -l | wc -l)" 6
 stop_agent
 
-# 12. OpenSSH's own agent, for comparison: the same keys, the same answers
+# 12. certificates through associated-certs-v00@openssh.com: OpenSSH 9.6's
+# ssh-add sends it for -s with certificates; Debian's 9.2 cannot, so the
+# request is built here and sent with tests/helpers/agent-raw
+hex() { od -An -tx1 | tr -d ' \n'; }
+str() { printf '%08x%s' $((${#1} / 2)) "$1"; }	# HEX as an ssh string
+ssh-keygen -q -t ed25519 -N '' -C userca -f "$T/userca"
+ssh-keygen -q -s "$T/userca" -I tokencert -n "$(id -un)" "$T/ecdsa256.pub" 2>/dev/null
+CERT=$(cut -d' ' -f2 "$T/ecdsa256-cert.pub" | base64 -d | hex)
+add_certs() {	# CERTS_ONLY(00|01) CERT-HEX...: message 26, the PIN, the certs
+	local only=$1 c certs=
+	shift
+	for c in "$@"; do certs=$certs$(str "$c"); done
+	"$RAW" -n 1 "f:1a$(printf %s "$P11MOD" | hex | { read -r h; str "$h"; })$(str "$(printf 123456 | hex)")ff$(str "$(printf associated-certs-v00@openssh.com | hex)")$only$(str "$certs")"
+}
+start_agent
+is "message 26 with a certificate for a token key: success" "$(add_certs 00 "$CERT")" 06
+is "the five keys and the certificate are listed" "$(ssh-add -l | wc -l)" 6
+like "the certificate among them" "$(ssh-add -L)" "ecdsa-sha2-nistp256-cert-v01@openssh.com"
+ok "ssh-add -T signs with the certificate" ssh-add -T "$T/ecdsa256-cert.pub"
+echo "cert-authority $(cat "$T/userca.pub")" >>"$T/A/authorized_keys"
+is "ssh logs in with the token key's certificate" \
+	"$(ssh -F "$T/hconfig" -o "IdentityFile=$T/ecdsa256-cert.pub" A echo in </dev/null)" in
+like "sshd saw the certificate" "$(grep 'Accepted publickey' "$T/A/sshd.log" | tail -n 1)" \
+	"ECDSA-CERT .* ID tokencert"
+ssh-add -q -e "$P11MOD"
+is "certs_only: success" "$(add_certs 01 "$CERT")" 06
+is "certs_only: only the certificate is listed" "$(ssh-add -L | cut -d' ' -f1)" \
+	"ecdsa-sha2-nistp256-cert-v01@openssh.com"
+ssh-add -q -e "$P11MOD"
+ssh-keygen -q -t ecdsa -N '' -f "$T/other"
+ssh-keygen -q -s "$T/userca" -I other -n "$(id -un)" "$T/other.pub" 2>/dev/null
+is "certs_only with a certificate of no token key: refused" \
+	"$(add_certs 01 "$(cut -d' ' -f2 "$T/other-cert.pub" | base64 -d | hex)")" 05
+is "nothing added" "$(ssh-add -l 2>&1)" "The agent has no identities."
+is "a plain key where a certificate belongs: refused" \
+	"$(add_certs 00 "$(cut -d' ' -f2 "$T/other.pub" | base64 -d | hex)")" 05
+ok "the agent lives" agent_alive
+stop_agent
+
+# 13. OpenSSH's own agent, for comparison: the same keys, the same answers
 # (OpenSSH 9.2 skips Ed25519 keys; 10.1 lists them as we do)
 SSH_AUTH_SOCK=$T/stock.sock
 bg ssh-agent -D -a "$SSH_AUTH_SOCK" >/dev/null 2>>"$T/stock.log"
