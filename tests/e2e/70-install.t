@@ -24,6 +24,7 @@ esac
 # Programs only skagent runs: beside it, with no page and no completion.
 helpers=
 [ -f "$TOP/agent/sk-helper.c" ] && helpers="skagent-sk-helper"
+[ -f "$TOP/agent/pkcs11-helper.c" ] && helpers="$helpers skagent-pkcs11-helper"
 
 # make runs where every mount but $T is read-only (a private mount
 # namespace; unshare -r works for root and, with user namespaces, for
