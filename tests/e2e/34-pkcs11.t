@@ -306,5 +306,13 @@ is "it lists the same RSA and ECDSA keys" "$(keys_listed | grep -v ed25519)" \
 	"$(all_pubs | grep -v ed25519)"
 ok "it signs with them (ssh-add -T)" ssh-add -T "$T/rsa2048.pub" "$T/ecdsa521.pub"
 fails "it refuses a second ssh-add -s too" ssh-add -s "$P11MOD" </dev/null
+# its helper stopped: one signature waits, and so does every other client
+kill -STOP "$(pgrep -P "$BG_PID" -f ssh-pkcs11-helper)"
+ssh-add -T "$T/rsa2048.pub" >/dev/null 2>&1 &
+tpid=$!
+timeout 2 ssh-add -l >/dev/null 2>&1
+is "a stopped helper stalls OpenSSH's whole agent (ssh-add -l waits)" "$?" 124
+kill -CONT "$(pgrep -P "$BG_PID" -f ssh-pkcs11-helper)"
+wait "$tpid"
 ok "ssh-add -e" ssh-add -q -e "$P11MOD"
 done_testing
