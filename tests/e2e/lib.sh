@@ -21,12 +21,14 @@ chmod 700 "$T"
 # (mode 1777: tests run programs as nobody too) for the wrappers and one
 # log per process; tests/e2e/valgrind-check reads the logs afterwards.
 # Not -q: the ERROR SUMMARY at the end of a log shows the leak check ran.
-# The agent starts skagent-sk-helper through SKAGENT_SK_HELPER.
+# The agent starts its helpers through SKAGENT_SK_HELPER and
+# SKAGENT_PKCS11_HELPER.
 SKHELPER=$TOP/agent/skagent-sk-helper
+P11HELPER=$TOP/agent/skagent-pkcs11-helper
 if [ -n "${SKA_VALGRIND:-}" ]; then
 	_vg=$SKA_VALGRIND/bin.$(basename "$0" .t)
 	mkdir -p -m 755 "$_vg"
-	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$SKHELPER"; do
+	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$SKHELPER" "$P11HELPER"; do
 		_log=$SKA_VALGRIND/$(basename "$0" .t).${_p##*/}
 		cat >"$_vg/${_p##*/}" <<-WRAP
 		#!/bin/bash
@@ -48,7 +50,8 @@ if [ -n "${SKA_VALGRIND:-}" ]; then
 	KEYGEN=$_vg/agent-keygen
 	COPYID=$_vg/agent-copy-id
 	SKHELPER=$_vg/skagent-sk-helper
-	export SKAGENT_SK_HELPER=$SKHELPER
+	P11HELPER=$_vg/skagent-pkcs11-helper
+	export SKAGENT_SK_HELPER=$SKHELPER SKAGENT_PKCS11_HELPER=$P11HELPER
 fi
 # valgrind_skip REASON: the whole test is skipped under make check-valgrind.
 valgrind_skip() {
