@@ -100,6 +100,8 @@ ok "ssh-keygen -Y sign through the agent with the P-521 key" \
 echo "me $(cat "$T/ecdsa521.pub")" >"$T/allowed"
 ok "ssh-keygen -Y verify accepts it" ssh-keygen -q -Y verify -f "$T/allowed" \
 	-I me -n file -s "$T/msg.sig" <"$T/msg"
+like "the signing record has the token's signatures" \
+	"$("$SKAGENT" --log -n 20 2>&1)" "ecdsa521"
 
 # 3. ssh-add -e: the keys and the helper go; -s loads it anew
 out=$(ssh-add -e "$P11MOD" 2>&1)
@@ -120,7 +122,8 @@ ok "ssh-add -s right after -D (OpenSSH wants -e first)" ssh-add -q -s "$P11MOD" 
 ok "ssh-add -x locks" ssh-add -x </dev/null
 is "locked: no keys listed" "$(ssh-add -l 2>&1)" "The agent has no identities."
 fails "locked: the token keys do not sign" ssh-add -T "$T/ed25519.pub"
-fails "locked: no ssh-add -s" ssh-add -e "$P11MOD"
+fails "locked: no ssh-add -e" ssh-add -e "$P11MOD"
+fails "locked: no ssh-add -s" ssh-add -s "$P11MOD" </dev/null
 ok "ssh-add -X unlocks" ssh-add -X </dev/null
 is "unlocked: the keys are back" "$(keys_listed)" "$(all_pubs)"
 ok "unlocked: they sign" ssh-add -T "$T/rsa2048.pub" "$T/ed25519.pub"
