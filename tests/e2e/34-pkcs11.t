@@ -306,7 +306,27 @@ is "a plain key where a certificate belongs: refused" \
 ok "the agent lives" agent_alive
 stop_agent
 
-# 13. OpenSSH's own agent, for comparison: the same keys, the same answers
+# 13. two tokens behind the module: each gets the PIN once; a token that
+# refuses it is left out (and said), the other's keys are added
+softhsm2-util --init-token --free --label other --pin 111111 --so-pin 12345678 \
+	>/dev/null || bail "softhsm2-util --init-token other"
+ssh-keygen -q -t ecdsa -N '' -m PKCS8 -f "$T/other2" || bail keygen
+softhsm2-util --import "$T/other2" --token other --label other2 --id 09 \
+	--pin 111111 >/dev/null || bail "softhsm2-util --import other2"
+start_agent
+ok "two tokens, the first one's PIN: ssh-add -s" ssh-add -q -s "$P11MOD" </dev/null
+is "the first token's keys are added" "$(keys_listed)" "$(all_pubs)"
+like "the other token refused the PIN, said once" \
+	"$(grep 'login failed' "$T/agent.log")" '^skagent-pkcs11-helper: token "other": login failed: wrong PIN$'
+ssh-add -q -e "$P11MOD"
+echo 111111 >"$T/pin"
+ok "the other's PIN: ssh-add -s" ssh-add -q -s "$P11MOD" </dev/null
+is "its key is added" "$(keys_listed)" "$(cut -d' ' -f1-2 "$T/other2.pub")"
+echo 123456 >"$T/pin"
+stop_agent
+softhsm2-util --delete-token --token other >/dev/null
+
+# 14. OpenSSH's own agent, for comparison: the same keys, the same answers
 # (OpenSSH 9.2 skips Ed25519 keys; 10.1 lists them as we do)
 SSH_AUTH_SOCK=$T/stock.sock
 bg ssh-agent -D -a "$SSH_AUTH_SOCK" >/dev/null 2>>"$T/stock.log"
