@@ -4,7 +4,7 @@
  * directory and drives them through libfido2, as the agent would.  Every
  * signature is checked with key_verify on the ssh signature built from
  * it.  PINs are set and non-ssh credentials made with libfido2 directly
- * (own custom I/O below), not with the code under test.  Every wait is
+ * (tests/unix-io.h), not with the code under test.  Every wait is
  * bounded.
  */
 #include <dirent.h>
@@ -32,6 +32,7 @@
 #include "sshbuf.h"
 #include "tap.h"
 #include "token.h"
+#include "unix-io.h"
 
 static char tmpdir[256];
 static char bin[512];
@@ -55,24 +56,6 @@ sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-}
-
-static int
-unix_connect(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* ------------------------------------------------------ the softtoken */
@@ -120,7 +103,7 @@ tok_start(struct tok *t, const char *name, const char **extra)
 		_exit(127);
 	}
 	for (until = now_ms() + 5000; now_ms() < until; sleep_ms(5)) {
-		if ((fd = unix_connect(t->sock)) != -1) {
+		if ((fd = test_unix_connect(t->sock)) != -1) {
 			close(fd);
 			return 0;
 		}
@@ -171,66 +154,10 @@ tok_kill(struct tok *t)
 
 /* ------------------------- libfido2 directly (not the code under test) */
 
-static void *
-io_open(const char *path)
-{
-	int *fd;
-
-	if (strncmp(path, "unix:", 5) == 0)
-		path += 5;
-	if ((fd = malloc(sizeof(*fd))) == NULL)
-		return NULL;
-	if ((*fd = unix_connect(path)) == -1) {
-		free(fd);
-		return NULL;
-	}
-	return fd;
-}
-
-static void
-io_close(void *h)
-{
-	close(*(int *)h);
-	free(h);
-}
-
-static int
-io_read(void *h, unsigned char *buf, size_t len, int ms)
-{
-	struct pollfd p = { *(int *)h, POLLIN, 0 };
-	ssize_t n;
-	int r;
-
-	while ((r = poll(&p, 1, ms)) == -1 && errno == EINTR)
-		;
-	if (r != 1 || (n = recv(*(int *)h, buf, len, 0)) <= 0)
-		return -1;
-	return (int)n;
-}
-
-static int
-io_write(void *h, const unsigned char *buf, size_t len)
-{
-	if (len != 65)
-		return -1;
-	return send(*(int *)h, buf + 1, 64, MSG_NOSIGNAL) == 64 ? 65 : -1;
-}
-
 static fido_dev_t *
 raw_open(const struct tok *t)
 {
-	fido_dev_io_t io = { io_open, io_close, io_read, io_write };
-	fido_dev_t *d;
-
-	if ((d = fido_dev_new()) == NULL)
-		return NULL;
-	fido_dev_set_timeout(d, 5000);
-	if (fido_dev_set_io_functions(d, &io) != FIDO_OK ||
-	    fido_dev_open(d, t->spec) != FIDO_OK) {
-		fido_dev_free(&d);
-		return NULL;
-	}
-	return d;
+	return test_unix_dev_open(t->spec, NULL, 5000, NULL);
 }
 
 static int
