@@ -7,18 +7,48 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <fido.h>
 
 #include "token.h"
 
-/* token-unix.c: the unix: transport (one CTAPHID report per datagram). */
-#define TOKEN_UNIX_PREFIX	"unix:"
-const fido_dev_io_t *token_unix_io(void);
-/* The peer hung up, or an unread reply waits (a stale answer): reopen. */
-int token_unix_stale(void *handle);
-/* The peer hung up. */
-int token_unix_hungup(void *handle);
+/*
+ * Transports (token-transport.c holds the table; one file each:
+ * token-hid.c, token-unix.c).  A transport is how libfido2 reaches one
+ * kind of token, registered as libfido2 registers its own fido_dev_io_t
+ * transports: the spec prefix that names it, its I/O functions, how its
+ * tokens' nodes are identified without I/O, and how its tokens are found.
+ * Nothing else in the token layer knows one transport from another.
+ */
+struct token_transport {
+	const char *name;	/* for logs: "hidraw", "unix" */
+	const char *prefix;	/* of its specs: "unix:"; "" for the default
+				   (the last in the table) */
+	const char *form;	/* a spec as a person writes it: "unix:PATH" */
+	int (*valid)(const char *spec);	/* well-formed?  (prefix included,
+				   length < TOKEN_SPEC_MAX checked before) */
+	const fido_dev_io_t *io;	/* NULL: libfido2's own (hidraw) */
+	int exclusive;		/* an open handle locks other programs out:
+				   closed after each operation unless
+				   token_ctx_set_hold_hid */
+	/* must an open handle be re-opened before use?  NULL: never */
+	int (*stale)(void *io_handle);
+	/* has the token hung up?  (while touch selection polls)  NULL: the
+	   I/O errors say so */
+	int (*hungup)(void *io_handle);
+	/* the token's node (device node, socket), as token_node */
+	int (*node)(const char *spec, struct token_node *n);
+	/* the tokens there now, as fido_dev_info_manifest (which is hidraw's;
+	   fido_dev_info_set fills entries); NULL: only configured tokens */
+	int (*manifest)(fido_dev_info_t *devlist, size_t ilen, size_t *olen);
+};
+/* The table, NULL-terminated, in lookup order. */
+const struct token_transport *const *token_transports(void);
+/* spec's transport: the first whose prefix it starts with. */
+const struct token_transport *token_transport(const char *spec);
+/* For a transport's node function: path's identity if it is of type. */
+int token_node_stat(const char *path, mode_t type, struct token_node *n);
 
 /* token-err.c: the one translation of libfido2 errors. */
 #define TOKEN_ERRF_TOUCH	0x01	/* the call waited for a touch */
@@ -38,7 +68,7 @@ int token_err_is_io(int fido_err);
 struct token_entry {
 	char spec[TOKEN_SPEC_MAX];
 	char *product;
-	int is_unix;
+	const struct token_transport *tr;
 	int configured;		/* token_ctx_add_device or req->device */
 	int present;		/* hidraw: listed by the last scan */
 	int busy;		/* held by an operation (ctx->mtx) */

@@ -23,7 +23,6 @@
 #define SLICE_MS	50	/* cancellable waits look this often */
 #define NHINTS		64
 #define USER_ID_MAX	64	/* CTAP2 */
-#define SUN_PATH_MAX	108
 
 struct hint {
 	uint8_t id[32];		/* SHA-256(application || 0 || key handle) */
@@ -181,18 +180,6 @@ token_ctx_free(struct token_ctx *ctx)
 	free(ctx);
 }
 
-static int
-spec_valid(const char *spec)
-{
-	size_t n, pl = strlen(TOKEN_UNIX_PREFIX);
-
-	if (spec == NULL || (n = strlen(spec)) == 0 || n >= TOKEN_SPEC_MAX)
-		return 0;
-	if (strncmp(spec, TOKEN_UNIX_PREFIX, pl) == 0)
-		return n > pl && n - pl < SUN_PATH_MAX;
-	return spec[0] == '/';
-}
-
 /* ctx->mtx held */
 static struct token_entry *
 entry_find(struct token_ctx *ctx, const char *spec)
@@ -215,8 +202,7 @@ entry_add(struct token_ctx *ctx, const char *spec)
 	    (e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	snprintf(e->spec, sizeof(e->spec), "%s", spec);
-	e->is_unix = strncmp(spec, TOKEN_UNIX_PREFIX,
-	    strlen(TOKEN_UNIX_PREFIX)) == 0;
+	e->tr = token_transport(spec);
 	for (ep = &ctx->entries; *ep != NULL; ep = &(*ep)->next)
 		;
 	*ep = e;
@@ -231,7 +217,7 @@ entry_configure(struct token_ctx *ctx, const char *spec,
 	struct token_entry *e;
 	int full;
 
-	if (!spec_valid(spec))
+	if (token_spec_check(spec) != 0)
 		return SKA_ERR_INVALID_ARGUMENT;
 	pthread_mutex_lock(&ctx->mtx);
 	full = ctx->nentries >= TOKEN_MAX_DEVS;
@@ -291,37 +277,32 @@ token_ctx_set_log(struct token_ctx *ctx,
 	pthread_mutex_unlock(&ctx->mtx);
 }
 
-/* hidraw devices through libfido2; unix: tokens are never discovered. */
+/* The tokens one transport finds now. */
 static void
-scan(struct token_ctx *ctx)
+scan_transport(struct token_ctx *ctx, const struct token_transport *tr)
 {
 	fido_dev_info_t *di = NULL;
 	const fido_dev_info_t *p;
 	struct token_entry *e;
 	const char *path, *manuf, *prod;
 	size_t n = 0, i, len;
-	int fr, discover;
+	int fr;
 
-	pthread_mutex_lock(&ctx->mtx);
-	discover = ctx->discover;
-	pthread_mutex_unlock(&ctx->mtx);
-	if (!discover)
-		return;
-	pthread_mutex_lock(&ctx->scan_mtx);
 	if ((di = fido_dev_info_new(TOKEN_MAX_DEVS)) == NULL)
 		goto out;
-	if ((fr = fido_dev_info_manifest(di, TOKEN_MAX_DEVS, &n)) != FIDO_OK) {
-		token_log(ctx, "fido_dev_info_manifest: %s", fido_strerr(fr));
+	if ((fr = tr->manifest(di, TOKEN_MAX_DEVS, &n)) != FIDO_OK) {
+		token_log(ctx, "%s manifest: %s", tr->name, fido_strerr(fr));
 		goto out;
 	}
 	token_log(ctx, "scan: %zu security key(s) found", n);
 	pthread_mutex_lock(&ctx->mtx);
 	for (e = ctx->entries; e != NULL; e = e->next)
-		if (!e->is_unix && !e->configured)
+		if (e->tr == tr && !e->configured)
 			e->present = 0;
 	for (i = 0; i < n; i++) {
 		if ((p = fido_dev_info_ptr(di, i)) == NULL ||
-		    (path = fido_dev_info_path(p)) == NULL || !spec_valid(path))
+		    (path = fido_dev_info_path(p)) == NULL ||
+		    token_spec_check(path) != 0 || token_transport(path) != tr)
 			continue;
 		if ((e = entry_find(ctx, path)) == NULL &&
 		    (e = entry_add(ctx, path)) == NULL)
@@ -341,6 +322,24 @@ scan(struct token_ctx *ctx)
 	pthread_mutex_unlock(&ctx->mtx);
  out:
 	fido_dev_info_free(&di, TOKEN_MAX_DEVS);
+}
+
+/* Every transport that finds its tokens; the others' are configured. */
+static void
+scan(struct token_ctx *ctx)
+{
+	const struct token_transport *const *tp;
+	int discover;
+
+	pthread_mutex_lock(&ctx->mtx);
+	discover = ctx->discover;
+	pthread_mutex_unlock(&ctx->mtx);
+	if (!discover)
+		return;
+	pthread_mutex_lock(&ctx->scan_mtx);
+	for (tp = token_transports(); *tp != NULL; tp++)
+		if ((*tp)->manifest != NULL)
+			scan_transport(ctx, *tp);
 	pthread_mutex_unlock(&ctx->scan_mtx);
 }
 
@@ -571,16 +570,16 @@ entry_open(struct token_op *op, struct token_entry *e)
 	int fr;
 
 	if (e->dev != NULL) {
-		if (!e->is_unix ||
-		    !token_unix_stale(fido_dev_io_handle(e->dev)))
+		if (e->tr->stale == NULL ||
+		    !e->tr->stale(fido_dev_io_handle(e->dev)))
 			return 0;
 		token_log(ctx, "%s: connection went stale, reopening", e->spec);
 		entry_close(e);
 	}
 	if ((dev = fido_dev_new()) == NULL)
 		return SKA_ERR_ALLOC_FAIL;
-	if ((e->is_unix && (fr = fido_dev_set_io_functions(dev,
-	    token_unix_io())) != FIDO_OK) ||
+	if ((e->tr->io != NULL && (fr = fido_dev_set_io_functions(dev,
+	    e->tr->io)) != FIDO_OK) ||
 	    (fr = fido_dev_set_timeout(dev, TOKEN_OPEN_MS)) != FIDO_OK ||
 	    (fr = fido_dev_open(dev, e->spec)) != FIDO_OK) {
 		token_log(ctx, "%s: cannot open: %s", e->spec, fido_strerr(fr));
@@ -640,7 +639,7 @@ token_release(struct token_op *op, struct token_entry *e)
 	hold = ctx->hold_hid;
 	pthread_mutex_unlock(&ctx->mtx);
 	/* after a cancel a late 0x2D reply may be on its way: start afresh */
-	if (token_op_cancelled(op) || (!e->is_unix && !hold))
+	if (token_op_cancelled(op) || (e->tr->exclusive && !hold))
 		entry_close(e);
 	pthread_mutex_lock(&ctx->mtx);
 	e->busy = 0;
@@ -799,8 +798,9 @@ select_by_touch(struct token_op *op, struct token_entry **ep)
 		for (i = 0; i < nheld && win == NULL; ) {
 			fr = fido_dev_get_touch_status(held[i]->dev, &touched,
 			    POLL_MS);
-			if (fr == FIDO_OK && held[i]->is_unix &&
-			    token_unix_hungup(fido_dev_io_handle(held[i]->dev)))
+			if (fr == FIDO_OK && held[i]->tr->hungup != NULL &&
+			    held[i]->tr->hungup(
+			    fido_dev_io_handle(held[i]->dev)))
 				fr = FIDO_ERR_RX;
 			if (fr != FIDO_OK) {
 				token_log(op->ctx, "%s: touch status: %s",

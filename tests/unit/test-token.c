@@ -386,6 +386,57 @@ test_no_token(void)
 	token_ctx_free(ctx);
 }
 
+/* Specs and nodes (token_spec_check, token_node), known without I/O. */
+static void
+test_specs(void)
+{
+	struct token_node a, b;
+	struct tok t;
+	char spec[400];
+	int fd;
+
+	is_int(token_spec_check("unix:/run/tok.sock"), 0, "unix:PATH is a spec");
+	is_int(token_spec_check("/dev/hidraw3"), 0, "a device path is a spec");
+	is_int(token_spec_check("hidraw3"), SKA_ERR_INVALID_ARGUMENT,
+	    "a relative device path is not");
+	is_int(token_spec_check("unix:"), SKA_ERR_INVALID_ARGUMENT,
+	    "nor unix: without a path");
+	is_int(token_spec_check(""), SKA_ERR_INVALID_ARGUMENT, "nor \"\"");
+	memset(spec, 'a', sizeof(spec));
+	memcpy(spec, "/dev/", 5);
+	spec[TOKEN_SPEC_MAX] = '\0';
+	is_int(token_spec_check(spec), SKA_ERR_INVALID_ARGUMENT,
+	    "nor a spec of TOKEN_SPEC_MAX bytes");
+	ok(strstr(token_spec_forms(), "unix:PATH") != NULL &&
+	    strstr(token_spec_forms(), "device path") != NULL,
+	    "token_spec_forms: %s", token_spec_forms());
+
+	if (tok_start(&t, "node", NULL) != 0) {
+		tap_skip(6, "softtoken did not start");
+		return;
+	}
+	is_int(token_node(t.spec, &a), 0, "token_node: the socket is there");
+	is_int(token_node(t.sock, &b), SKA_ERR_NO_TOKEN,
+	    "the socket is no device node");
+	is_int(token_node(t.spec, &b) == 0 && token_node_same(&a, &b), 1,
+	    "the same node while the token stays");
+	tok_stop(&t);
+	is_int(token_node(t.spec, &b), SKA_ERR_NO_TOKEN,
+	    "token_node: gone with the token");
+	if (tok_start(&t, "node", NULL) != 0) {
+		tap_skip(1, "softtoken did not start again");
+		return;
+	}
+	is_int(token_node(t.spec, &b) == 0 && !token_node_same(&a, &b), 1,
+	    "a token started again is a new node");
+	tok_stop(&t);
+	snprintf(spec, sizeof(spec), "unix:%s/file", tmpdir);
+	if ((fd = open(spec + 5, O_WRONLY | O_CREAT, 0600)) != -1)
+		close(fd);
+	is_int(token_node(spec, &b), SKA_ERR_NO_TOKEN,
+	    "a file is no token's socket");
+}
+
 static void
 test_enroll_sign(void)
 {
@@ -1320,6 +1371,7 @@ main(int argc, char **argv)
 
 	test_errors();
 	test_no_token();
+	test_specs();
 	test_enroll_sign();
 	test_no_eddsa();
 	test_pin();
