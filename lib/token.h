@@ -10,6 +10,14 @@
  * Errors are 0 or SKA_ERR_* (lib/err.h); libfido2's codes are translated in
  * one place (token-err.c, table below).  Every wait is bounded.
  *
+ * Files (lib/token-*.c, one job each; token-impl.h is their internal
+ * contract): ctx (the context), transport (the table of transports and
+ * what a spec says), hid and unix (one transport each), discover (the
+ * registry of tokens), cancel (operations in flight, cancellation), dev
+ * (holding one token, the bracket around each libfido2 request), choose
+ * (which token), sign, enroll, resident (credential management), status
+ * (getInfo, PIN state), err.
+ *
  * Threads.  A struct token_ctx is shared by all threads.  Operations on
  * different tokens run in parallel; operations on the same token are
  * serialised (a second one waits, cancellably, for at most the touch wait
@@ -225,7 +233,10 @@ int token_ctx_add_device(struct token_ctx *ctx, const char *spec) SKA_WUR;
 void token_ctx_set_discovery(struct token_ctx *ctx, int on);
 /* Default touch wait in ms (> 0); TOKEN_TOUCH_MS_DEFAULT at first. */
 void token_ctx_set_touch_ms(struct token_ctx *ctx, int ms);
-/* Keep hidraw devices open between operations (0 by default, see above). */
+/*
+ * Keep the tokens of exclusive transports (hidraw) open between
+ * operations (0 by default, see above).
+ */
 void token_ctx_set_hold_hid(struct token_ctx *ctx, int on);
 /* Debug lines (never secrets), called on the operations' threads. */
 void token_ctx_set_log(struct token_ctx *ctx,

@@ -1,5 +1,5 @@
 /*
- * The token layer (lib/token.c, lib/sk.c) against software tokens: this
+ * The token layer (lib/token-*.c, lib/sk.c) against software tokens: this
  * test starts tests/softtoken/softtoken processes on sockets in a temporary
  * directory and drives them through libfido2, as the agent would.  Every
  * signature is checked with key_verify on the ssh signature built from
