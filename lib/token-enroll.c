@@ -1,6 +1,8 @@
 /*
- * Enrollment (token_enroll): a new credential on the chosen token, its
- * attestation verified.  Setting up a token (its PIN) belongs here too.
+ * Setting a token up: a new credential on the chosen token, its
+ * attestation verified (token_enroll).  Setting or changing the token's
+ * PIN (fido_dev_set_pin, between token_select and token_release, the call
+ * bracketed by token_call_begin/end) belongs beside it.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,8 @@
 /*
  * What a token says about itself (token_list, token_pin_retries): its
- * getInfo, its PIN's state, read without a touch.
+ * getInfo, its PIN's state, read without a touch.  A new fact a token
+ * reports (fido_cbor_info_*: minimum PIN length, resident key slots ...)
+ * is a field of struct token_info filled in info_fill.
  */
 #include <pthread.h>
 #include <stdbool.h>
