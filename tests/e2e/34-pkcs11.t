@@ -336,13 +336,19 @@ is "it lists the same RSA and ECDSA keys" "$(keys_listed | grep -v ed25519)" \
 	"$(all_pubs | grep -v ed25519)"
 ok "it signs with them (ssh-add -T)" ssh-add -T "$T/rsa2048.pub" "$T/ecdsa521.pub"
 fails "it refuses a second ssh-add -s too" ssh-add -s "$P11MOD" </dev/null
-# its helper stopped: one signature waits, and so does every other client
-kill -STOP "$(pgrep -P "$BG_PID" -f ssh-pkcs11-helper)"
+# its helper stopped: one signature waits, and so does every other client.
+# The agent waits in read(2) for the helper's answer: its /proc syscall
+# number is read's (as this cut's own is while it reads it).
+STOCK_PID=$BG_PID
+kill -STOP "$(pgrep -P "$STOCK_PID" -f ssh-pkcs11-helper)"
 ssh-add -T "$T/rsa2048.pub" >/dev/null 2>&1 &
 tpid=$!
+read_nr=$(cut -d' ' -f1 /proc/self/syscall)
+ok "the stock agent waits for its helper's answer" wait_for 10 \
+	sh -c '[ "$(cut -d" " -f1 "/proc/$1/syscall")" = "$2" ]' sh "$STOCK_PID" "$read_nr"
 timeout 2 ssh-add -l >/dev/null 2>&1
 is "a stopped helper stalls OpenSSH's whole agent (ssh-add -l waits)" "$?" 124
-kill -CONT "$(pgrep -P "$BG_PID" -f ssh-pkcs11-helper)"
+kill -CONT "$(pgrep -P "$STOCK_PID" -f ssh-pkcs11-helper)"
 wait "$tpid"
 ok "ssh-add -e" ssh-add -q -e "$P11MOD"
 done_testing
