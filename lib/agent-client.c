@@ -123,7 +123,7 @@ static int
 is_failure(uint8_t type)
 {
 	return type == SSH_AGENT_FAILURE || type == SSH_AGENT_EXTENSION_FAILURE ||
-	    type == 30 || type == 102;	/* SSH_COM_AGENT2_FAILURE, SSH2_AGENT_FAILURE */
+	    type == SSH_COM_AGENT2_FAILURE || type == SSH2_AGENT_FAILURE;
 }
 
 static void
@@ -390,8 +390,8 @@ agent_add_identity_provider(int fd, const struct key *k, const char *comment,
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
-	if ((r = sshbuf_put_u8(req, sk ? SSH_AGENTC_ADD_ID_CONSTRAINED :
-	    SSH_AGENTC_ADD_IDENTITY)) != 0 ||
+	if ((r = sshbuf_put_u8(req, sk ? SSH2_AGENTC_ADD_ID_CONSTRAINED :
+	    SSH2_AGENTC_ADD_IDENTITY)) != 0 ||
 	    (r = key_private_serialize(k, req)) != 0 ||
 	    (r = sshbuf_put_cstring(req, comment != NULL ? comment : "")) != 0)
 		goto out;
