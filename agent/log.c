@@ -88,12 +88,3 @@ debug2(const char *fmt, ...)
 	vlog(LOG_DEBUG, fmt, ap);
 	va_end(ap);
 }
-
-uint64_t
-monotime_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
