@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "child.h"
+#include "log.h"
 #include "loop.h"
 
 #define CHILD_OUT_MAX	4096

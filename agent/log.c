@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "log.h"
 
 static int log_stderr = 1;
 static int log_lvl = LOG_LEVEL_INFO;

@@ -20,14 +20,18 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "keystore.h"
+#include "log.h"
+#include "loop.h"
 #include "notify.h"
+#include "options.h"
 #include "pincache.h"
-#include "proto.h"
+#include "pool.h"
 #include "record.h"
 #include "secmem.h"
 #include "status.h"
 #include "token.h"
+#include "tokens.h"
 
 #ifndef SKAGENT_VERSION
 #define SKAGENT_VERSION "0.1"
@@ -743,7 +747,7 @@ main(int argc, char **argv)
 	pool_complete();	/* finished jobs drop their keys, to be wiped */
 	record_shutdown();
 	pincache_shutdown();
-	proto_sk_shutdown();
+	sk_shutdown();
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");

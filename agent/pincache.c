@@ -6,8 +6,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "log.h"
 #include "loop.h"
+#include "misc.h"
 #include "pincache.h"
 #include "presence.h"
 #include "secmem.h"

@@ -4,11 +4,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "agent.h"
+#include "keystore.h"
+#include "log.h"
+#include "misc.h"
 #include "pincache.h"
+#include "pool.h"
 #include "presence.h"
-#include "proto.h"
 #include "token.h"
+#include "tokens.h"
 
 #define UNIX_PREFIX	"unix:"
 
@@ -233,7 +236,6 @@ probe_start(struct identity *id)
 	id->sk_probe = PROBE_RUNNING;
 	p->job.run = probe_run;
 	p->job.done = probe_done;
-	p->job.conn = NULL;
 	pool_submit_to(POOL_TOKEN, &p->job);
 }
 

@@ -15,14 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "conn.h"
+#include "keystore.h"
+#include "log.h"
 #include "loop.h"
+#include "options.h"
 #include "proc.h"
 #include "record.h"
+#include "sigdata.h"
 
 #define FLUSH_MS	500
 #define FLUSH_BYTES	(64 * 1024)	/* or sooner, when this much waits */
-#define SSH2_MSG_USERAUTH_REQUEST 50
 
 static int enabled;
 static struct recfile rf = { -1, NULL, 0 };
@@ -213,28 +216,6 @@ conn_destination(struct conn *c, int *forwardedp)
 }
 
 void
-sign_use(const uint8_t *data, size_t dlen, const char **usep, char **textp)
-{
-	struct sshbuf *b = NULL;
-	uint8_t t;
-
-	*usep = NULL;
-	*textp = NULL;
-	if (data == NULL)
-		return;
-	if (dlen >= 6 && memcmp(data, "SSHSIG", 6) == 0) {
-		if ((b = sshbuf_from(data + 6, dlen - 6)) != NULL &&
-		    sshbuf_get_cstring(b, textp, NULL) == 0)
-			*usep = "sshsig";
-	} else if ((b = sshbuf_from(data, dlen)) != NULL &&
-	    sshbuf_get_string_direct(b, NULL, NULL) == 0 &&
-	    sshbuf_get_u8(b, &t) == 0 && t == SSH2_MSG_USERAUTH_REQUEST &&
-	    sshbuf_get_cstring(b, textp, NULL) == 0)
-		*usep = "login";
-	sshbuf_free(b);
-}
-
-void
 record_sign(struct conn *c, struct identity *id, int r,
     const struct record_sk *sk, const uint8_t *data, size_t dlen)
 {
@@ -277,7 +258,7 @@ record_sign(struct conn *c, struct identity *id, int r,
 		for (i = 0; i < c->nbinds; i++)
 			e.forwarded |= c->binds[i].forwarded;
 	}
-	sign_use(data, dlen, &e.use, &text);
+	e.use = sigdata_describe(data, dlen, &text);
 	if (e.use != NULL && strcmp(e.use, "login") == 0)
 		e.user = text;
 	else if (e.use != NULL)

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "log.h"
 #include "keyfile.h"
 #include "loop.h"
 #include "secmem.h"
