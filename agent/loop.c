@@ -344,12 +344,7 @@ loop_run(int listen_fd, pid_t parent_pid)
 	ep_mod(pool_watch.fd, EPOLLIN, &pool_watch, EPOLL_CTL_ADD);
 
 	/* signals arrive only inside epoll_pwait */
-	sigemptyset(&nsigset);
-	sigaddset(&nsigset, SIGTERM);
-	sigaddset(&nsigset, SIGHUP);
-	sigaddset(&nsigset, SIGINT);
-	sigaddset(&nsigset, SIGUSR1);
-	sigaddset(&nsigset, SIGCHLD);
+	loop_signals(&nsigset);
 	sigprocmask(SIG_BLOCK, &nsigset, &osigset);
 	if (parent_pid != 0)
 		next_parent_check = monotime_ms() + PARENT_CHECK_MS;

@@ -18,6 +18,21 @@ struct watch;
 extern volatile sig_atomic_t received_sigterm, received_sighup,
     received_sigusr1, received_sigchld;
 
+/*
+ * The signals the loop acts on (SIGTERM, SIGHUP, SIGINT, SIGUSR1, SIGCHLD):
+ * main.c's handlers set the flags above; they are blocked except inside
+ * epoll_pwait, and in the workers always.
+ */
+static inline void
+loop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGCHLD);
+}
 /* Until SIGTERM/SIGHUP (or parent_pid, when not 0, is gone). */
 int loop_run(int listen_fd, pid_t parent_pid);
 /* Sends c->out as far as the socket takes it; closes when asked to. */
