@@ -123,7 +123,7 @@ build_sign(struct bkey *bk)
 	if ((data = sshbuf_new()) == NULL || (msg = sshbuf_new()) == NULL)
 		goto out;
 	if ((r = sshbuf_put_string(data, sid, sizeof(sid))) != 0 ||
-	    (r = sshbuf_put_u8(data, 50)) != 0 ||
+	    (r = sshbuf_put_u8(data, SSH2_MSG_USERAUTH_REQUEST)) != 0 ||
 	    (r = sshbuf_put_cstring(data, "bench")) != 0 ||
 	    (r = sshbuf_put_cstring(data, "ssh-connection")) != 0 ||
 	    (r = sshbuf_put_cstring(data, "publickey")) != 0 ||
