@@ -7,8 +7,8 @@
 
 #include <sodium.h>
 
-#include "agent.h"
 #include "child.h"
+#include "log.h"
 #include "skhelper-msg.h"
 #include "skhelper.h"
 

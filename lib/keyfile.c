@@ -15,6 +15,7 @@
 
 #include "bcrypt-pbkdf.h"
 #include "keyfile.h"
+#include "misc.h"
 
 #define MARK_BEGIN	"-----BEGIN OPENSSH PRIVATE KEY-----"
 #define MARK_END	"-----END OPENSSH PRIVATE KEY-----"
@@ -524,10 +525,7 @@ keyfile_serialize_private(const struct key *k, const char *comment,
 static int
 read_file(const char *path, int private, struct sshbuf **bp)
 {
-	struct sshbuf *b = NULL;
 	struct stat st;
-	uint8_t chunk[4096];
-	ssize_t n;
 	int fd = -1, r, saved;
 
 	*bp = NULL;
@@ -546,33 +544,9 @@ read_file(const char *path, int private, struct sshbuf **bp)
 		r = SKA_ERR_KEY_BAD_PERMISSIONS;
 		goto out;
 	}
-	if ((b = sshbuf_new()) == NULL) {
-		r = SKA_ERR_ALLOC_FAIL;
-		goto out;
-	}
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = SKA_ERR_SYSTEM;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (sshbuf_len(b) + (size_t)n > KEYFILE_MAX_SIZE) {
-			r = SKA_ERR_INVALID_FORMAT;
-			goto out;
-		}
-		if ((r = sshbuf_put(b, chunk, (size_t)n)) != 0)
-			goto out;
-	}
-	r = 0;
-	*bp = b;
-	b = NULL;
+	r = read_fd(fd, KEYFILE_MAX_SIZE, bp);
  out:
 	saved = errno;
-	sodium_memzero(chunk, sizeof(chunk));
-	sshbuf_free(b);
 	if (fd != -1)
 		close(fd);
 	errno = saved;

@@ -23,6 +23,7 @@
 #include "agent-client.h"
 #include "key.h"
 #include "keyfile.h"
+#include "misc.h"
 #include "prompt.h"
 #include "randomart.h"
 #include "secmem.h"
@@ -441,17 +442,15 @@ kind_by_name(const char *name, unsigned int *bitsp)
 	return NULL;
 }
 
+/* ~, or fatal (ssh-keygen's message) */
 static const char *
-home_dir(void)
+home(void)
 {
-	const char *h = getenv("HOME");
-	struct passwd *pw;
+	const char *h;
 
-	if (h != NULL && *h != '\0')
-		return h;
-	if ((pw = getpwuid(getuid())) == NULL)
+	if ((h = home_dir()) == NULL)
 		fatal("No user exists for uid %lu", (unsigned long)getuid());
-	return pw->pw_dir;
+	return h;
 }
 
 /* ssh-keygen's ask_filename(): a line from stdin, empty for the default. */
@@ -460,7 +459,7 @@ ask_filename(struct keygen *kg, const char *prompt)
 {
 	char buf[PATH_MAX];
 
-	snprintf(kg->file, sizeof(kg->file), "%s/.ssh/%s", home_dir(),
+	snprintf(kg->file, sizeof(kg->file), "%s/.ssh/%s", home(),
 	    kg->kind->file);
 	printf("%s (%s): ", prompt, kg->file);
 	fflush(stdout);
@@ -486,7 +485,7 @@ create_ssh_dir(const struct keygen *kg)
 	if (slash == NULL)
 		return;
 	len = (size_t)(slash - kg->file);
-	snprintf(dir, sizeof(dir), "%s/.ssh", home_dir());
+	snprintf(dir, sizeof(dir), "%s/.ssh", home());
 	if (strlen(dir) != len || strncmp(kg->file, dir, len) != 0)
 		return;
 	if (stat(dir, &st) == 0)
