@@ -65,8 +65,10 @@ AGENT_SRC := $(filter-out $(SKHELPER_SRC),$(wildcard agent/*.c))
 AGENT_OBJ := $(AGENT_SRC:.c=.o)
 AGENT := $(if $(AGENT_SRC),agent/skagent)
 
-# One program per tools/NAME.c.
+# One program per tools/NAME.c; agent-keygen's modes beyond key generation
+# are tools/keygen/*.c.
 TOOLS := $(patsubst %.c,%,$(wildcard tools/*.c))
+KEYGEN_PARTS := $(patsubst %.c,%.o,$(wildcard tools/keygen/*.c))
 
 # The software authenticator shares no code with lib/ on purpose: a test
 # oracle that reuses the code under test proves nothing.
@@ -141,6 +143,9 @@ $(SKHELPER): $(SKHELPER_SRC:.c=.o) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
 
 tools/%: tools/%.o $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tools/agent-keygen: tools/agent-keygen.o $(KEYGEN_PARTS) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SOFTTOKEN): $(SOFTTOKEN_OBJ)

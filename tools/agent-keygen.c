@@ -29,6 +29,7 @@
 #include "sk.h"
 #include "sshbuf.h"
 #include "token.h"
+#include "keygen/keygen.h"
 
 #define MAX_OPTS	32
 #define MAX_TOKENS	8
@@ -72,7 +73,7 @@ struct kind {
 	int (*generate)(struct keygen *, struct key **);
 };
 
-static void
+void
 fatal(const char *fmt, ...)
 {
 	va_list ap;
@@ -534,7 +535,7 @@ confirm_overwrite(const char *path)
 	return KEYFILE_OVERWRITE;
 }
 
-static char *
+char *
 read_secret(const char *prompt)
 {
 	char *s = NULL;
@@ -580,12 +581,12 @@ default_comment(void)
 	return c;
 }
 
-static void
-bad_permissions(const char *path)
+void
+warn_permissions(const char *path, int r)
 {
 	struct stat st;
 
-	if (stat(path, &st) != 0)
+	if (r != SKA_ERR_KEY_BAD_PERMISSIONS || stat(path, &st) != 0)
 		return;
 	fprintf(stderr,
 	    "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
@@ -601,8 +602,7 @@ bad_permissions(const char *path)
 static void
 load_failed(const char *path, int r)
 {
-	if (r == SKA_ERR_KEY_BAD_PERMISSIONS)
-		bad_permissions(path);
+	warn_permissions(path, r);
 	fatal("Load key \"%s\": %s", path, ska_err(r));
 }
 
@@ -639,6 +639,30 @@ do_print_public(struct keygen *kg)
 	free(comment);
 	key_free(k);
 	return 0;
+}
+
+/* -p, -c, -l: tools/keygen/; the file asked for as ssh-keygen does. */
+static int
+do_file_mode(struct keygen *kg, int edit, int fingerprint,
+    enum key_fp_hash h, int verbose)
+{
+	struct keygen_edit e;
+
+	if (!kg->have_file)
+		ask_filename(kg, "Enter file in which the key is");
+	if (fingerprint)
+		return keygen_fingerprint(kg->file, h, verbose);
+	memset(&e, 0, sizeof(e));
+	e.path = kg->file;
+	e.old_passphrase = kg->old_passphrase;
+	e.new_passphrase = kg->new_passphrase;
+	e.comment = kg->comment;
+	e.rounds = kg->rounds;
+	e.opts = kg->opts;
+	e.nopts = kg->nopts;
+	e.quiet = kg->quiet;
+	return edit == 'p' ? keygen_change_passphrase(&e) :
+	    keygen_change_comment(&e);
 }
 
 /* As ssh-add: security keys go with sk-provider "internal". */
@@ -952,8 +976,12 @@ main(int argc, char **argv)
 		{ "token", required_argument, NULL, OPT_TOKEN },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char opts[] = "a:b:cC:E:f:KlN:O:pP:qt:vy"
+	    KEYGEN_REFER_OPTS;
 	struct keygen kg;
-	int c, print_public = 0, resident = 0, ret;
+	int c, print_public = 0, resident = 0, edit = 0, fingerprint = 0, ret;
+	int verbose = 0;
+	enum key_fp_hash fp_hash = KEY_FP_SHA256;
 
 	if (secmem_init(0) != 0) {
 		fprintf(stderr, "Cannot set up locked memory\n");
@@ -962,8 +990,8 @@ main(int argc, char **argv)
 	memset(&kg, 0, sizeof(kg));
 	kg.kind = DEFAULT_KIND;
 	kg.type_name = DEFAULT_KIND->name;
-	while ((c = getopt_long(argc, argv, "a:b:C:f:KN:O:P:qt:y", longopts,
-	    NULL)) != -1) {
+	keygen_refer_check(argc, argv, opts);
+	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			kg.rounds = parse_uint(optarg, "number of KDF rounds",
@@ -974,8 +1002,20 @@ main(int argc, char **argv)
 		case 'b':
 			kg.bits = parse_uint(optarg, "number of bits", 65536);
 			break;
+		case 'c':
+		case 'p':
+			edit = c;
+			break;
 		case 'C':
 			kg.comment = optarg;
+			break;
+		case 'E':
+			if (strcasecmp(optarg, "sha256") == 0)
+				fp_hash = KEY_FP_SHA256;
+			else if (strcasecmp(optarg, "md5") == 0)
+				fp_hash = KEY_FP_MD5;
+			else
+				fatal("Invalid hash algorithm \"%s\"", optarg);
 			break;
 		case 'f':
 			if (snprintf(kg.file, sizeof(kg.file), "%s", optarg) >=
@@ -985,6 +1025,9 @@ main(int argc, char **argv)
 			break;
 		case 'K':
 			resident = 1;
+			break;
+		case 'l':
+			fingerprint = 1;
 			break;
 		case 'N':
 			secmem_free_str(kg.new_passphrase);
@@ -1006,6 +1049,9 @@ main(int argc, char **argv)
 			if ((kg.kind = kind_by_name(optarg, &kg.bits)) == NULL)
 				fatal("unknown key type %s", optarg);
 			kg.type_name = optarg;
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case 'y':
 			print_public = 1;
@@ -1032,11 +1078,14 @@ main(int argc, char **argv)
 		usage(stderr, 0);
 		return 1;
 	}
-	if (print_public + resident > 1 || (print_public && kg.add)) {
+	if (print_public + resident + (edit != 0) + fingerprint > 1 ||
+	    ((print_public || edit || fingerprint) && kg.add)) {
 		usage(stderr, 0);
 		return 1;
 	}
-	if (resident)
+	if (edit || fingerprint)
+		ret = do_file_mode(&kg, edit, fingerprint, fp_hash, verbose);
+	else if (resident)
 		ret = do_download(&kg);
 	else if (print_public)
 		ret = do_print_public(&kg);
