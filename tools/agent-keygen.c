@@ -665,6 +665,52 @@ do_file_mode(struct keygen *kg, int edit, int fingerprint,
 	    keygen_change_comment(&e);
 }
 
+/*
+ * No security key at all: one line before anything is asked, with both
+ * ways out (without -t, the user may not know a key file is an option).
+ */
+static void
+sk_require_present(struct keygen *kg)
+{
+	struct token_info *ti = NULL;
+	size_t n = 0, i;
+	int present = 0;
+
+	if (token_list(kg->tctx, &ti, &n) != 0)
+		return;		/* enrolling will say what is wrong */
+	for (i = 0; i < n; i++)
+		present |= ti[i].present;
+	token_info_free(ti, n);
+	if (!present)
+		fatal("No security key found: plug one in and try again, or "
+		    "make a key kept in a file with -t ed25519.");
+}
+
+/* --add: before the touch, say that the key will only be saved. */
+static void
+agent_check_early(void)
+{
+	int fd = -1, r;
+
+	if ((r = agent_connect(NULL, &fd)) != 0) {
+		fprintf(stderr, "Warning: no agent to add the key to (%s); "
+		    "the key will be saved all the same.\n", ska_err(r));
+		return;
+	}
+	close(fd);
+}
+
+static void
+add_failed(const char *file, int r)
+{
+	fflush(stdout);
+	fprintf(stderr, "Could not add the key to the agent: %s.  The key is "
+	    "saved: add it later with ssh-add ", ska_err(r));
+	keygen_put_word(stderr, file);
+	fputc('\n', stderr);
+	exit(1);
+}
+
 /* As ssh-add: security keys go with sk-provider "internal". */
 static int
 add_to_agent(const struct key *k, const char *comment)
@@ -686,6 +732,10 @@ do_generate(struct keygen *kg)
 	int r, flags;
 
 	kg->kind->prepare(kg);
+	if (kg->kind->generate == sk_generate)
+		sk_require_present(kg);
+	if (kg->add)
+		agent_check_early();
 	if (!kg->quiet)
 		printf("Generating public/private %s key pair.\n", kg->type_name);
 	if (!kg->have_file)
@@ -732,8 +782,7 @@ do_generate(struct keygen *kg)
 	}
 	if (kg->add) {
 		if ((r = add_to_agent(k, comment)) != 0)
-			fatal("Could not add the key to the agent: %s",
-			    ska_err(r));
+			add_failed(kg->file, r);
 		if (!kg->quiet)
 			fprintf(stderr, "Identity added: %s (%s)\n", kg->file,
 			    comment);
@@ -914,6 +963,13 @@ usage(FILE *f, int help)
 	    "       agent-keygen -K [-q] [-a rounds] [-N new_passphrase] "
 	    "[-O device=spec]\n"
 	    "                    [--token spec] [--add]\n"
+	    "       agent-keygen -p [-q] [-a rounds] [-f keyfile] "
+	    "[-N new_passphrase]\n"
+	    "                    [-O option] [-P old_passphrase]\n"
+	    "       agent-keygen -c [-q] [-a rounds] [-C comment] "
+	    "[-f keyfile] [-P passphrase]\n"
+	    "       agent-keygen -l [-v] [-E sha256 | md5] "
+	    "[-f input_keyfile]\n"
 	    "       agent-keygen --help\n");
 	if (!help)
 		return;
@@ -938,7 +994,13 @@ usage(FILE *f, int help)
 	    "  /dev/hidraw path; without it every security key present.\n"
 	    "-K: resident keys to ./id_<type>_rk[_APP[_USER]], or with "
 	    "--add to the agent.\n"
-	    "--add: also hand the new key to the agent on SSH_AUTH_SOCK.\n");
+	    "--add: also hand the new key to the agent on SSH_AUTH_SOCK.\n"
+	    "-p -O: verify-required, no-verify-required, touch-required, "
+	    "no-touch-required\n"
+	    "  change a security key file's flags.\n"
+	    "Left to ssh-keygen (agent-keygen names the command): -A, -D, "
+	    "-e, -F, -i, -L,\n"
+	    "  -m, -R, -s, -Y.\n");
 }
 
 /* Copies a secret argument into locked memory and blanks it in argv. */

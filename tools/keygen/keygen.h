@@ -8,6 +8,7 @@
 #define SKA_KEYGEN_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "key.h"
 
@@ -47,5 +48,7 @@ int keygen_fingerprint(const char *path, enum key_fp_hash h, int verbose);
  */
 #define KEYGEN_REFER_OPTS	"AD:eF:iLm:R:s:Y:"
 void keygen_refer_check(int argc, char **argv, const char *optstring);
+/* s as one shell word (quoted when it needs to be), for a command shown. */
+void keygen_put_word(FILE *f, const char *s);
 
 #endif

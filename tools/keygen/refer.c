@@ -24,9 +24,8 @@ static const struct {
 	{ 'Y', "signatures" },
 };
 
-/* s as one shell word. */
-static void
-put_word(FILE *f, const char *s)
+void
+keygen_put_word(FILE *f, const char *s)
 {
 	const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789_@%+=:,./-";
@@ -69,7 +68,7 @@ refer(int opt, int argc, char **argv)
 			fprintf(stderr, "-%c", argv[a][1]);
 			fputs("PASSPHRASE", stderr);
 		} else
-			put_word(stderr, argv[a]);
+			keygen_put_word(stderr, argv[a]);
 		secret = strcmp(argv[a], "-P") == 0 || strcmp(argv[a], "-N") == 0;
 	}
 	fputc('\n', stderr);
