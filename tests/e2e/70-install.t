@@ -51,14 +51,17 @@ if unshare -rm true 2>/dev/null && command -v findmnt >/dev/null 2>&1; then
 else
 	diag "no private mount namespace here: writes outside DESTDIR are searched for instead"
 fi
+# install rebuilds what LIBEXECDIR is compiled into: as the tree was built
+BUILT=
+ldd "$TOP/agent/skagent" 2>/dev/null | grep -q libasan && BUILT=SANITIZE=1
 run_make() {	# LOG TARGET VAR=VALUE...: make in the copy
 	local log=$1
 	shift
 	if [ -n "$SANDBOX" ]; then
 		unshare -rm sh -c "$RO" sh "$T" \
-			make -s --no-print-directory -C "$SRC" "$@" >"$log" 2>&1
+			make -s --no-print-directory -C "$SRC" $BUILT "$@" >"$log" 2>&1
 	else
-		make -s --no-print-directory -C "$SRC" "$@" >"$log" 2>&1
+		make -s --no-print-directory -C "$SRC" $BUILT "$@" >"$log" 2>&1
 	fi
 }
 listing() {	# DESTDIR: "mode path" of every file and link under it
