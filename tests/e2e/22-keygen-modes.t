@@ -25,13 +25,14 @@ TM=(tmux -L "skagent-22-$$" -f /dev/null)
 tm_stop() { "${TM[@]}" kill-server 2>/dev/null; }
 trap 'tm_stop; _cleanup' EXIT
 # tm_run DIR COMMAND...: runs COMMAND in a new pane in DIR, the shell's
-# exit status kept in DIR/rc; the pane stays after the command exits
+# exit status kept in DIR/rc, then a line "[end]" once all its output is
+# out (tmux draws a pane's output after the program wrote it)
 tm_run() {
 	local dir=$1
 	shift
 	tm_stop
 	"${TM[@]}" new-session -d -x 150 -y 40 -c "$dir" \
-		"$(printf '%q ' "$@"); echo \$? >rc; sleep 600"
+		"$(printf '%q ' "$@"); echo \$? >rc; echo '[end]'; sleep 600"
 }
 tm_screen() { "${TM[@]}" capture-pane -p | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
 # a prompt on the last line, below line N
@@ -56,8 +57,8 @@ prompts() {
 		lines=$(tm_screen | wc -l)
 		"${TM[@]}" send-keys -l -- "$k" && "${TM[@]}" send-keys Enter
 	done
-	wait_for 30 test -s "$dir/rc"
-	tm_screen
+	wait_for 30 sh -c "$(printf '%q ' "${TM[@]}") capture-pane -p | grep -qx '\[end\]'"
+	tm_screen | sed '/^\[end\]$/,$d'
 }
 
 # 1. -p: ssh-keygen reads the result; output and messages are its own.
