@@ -20,8 +20,10 @@ reads() { ssh-keygen -y -P "$1" -f "$2" >/dev/null 2>&1; }
 # both NAME: the same file in $K and $S
 both() { cp -p "$1" "$K/$2" && cp -p "$1" "$S/$2"; [ ! -e "$1.pub" ] || { cp -p "$1.pub" "$K/$2.pub" && cp -p "$1.pub" "$S/$2.pub"; }; }
 
-# tmux on a private socket: a terminal for the prompts.
-TM=(tmux -L "skagent-22-$$" -f /dev/null)
+# tmux on a private socket, a new one for each command (a server being
+# killed may still answer): a terminal for the prompts.
+TMN=0
+TM=(tmux -L "skagent-22-$$-$TMN" -f /dev/null)
 tm_stop() { "${TM[@]}" kill-server 2>/dev/null; }
 trap 'tm_stop; _cleanup' EXIT
 # tm_run DIR COMMAND...: runs COMMAND in a new pane in DIR, the shell's
@@ -31,6 +33,8 @@ tm_run() {
 	local dir=$1
 	shift
 	tm_stop
+	TMN=$((TMN + 1))
+	TM=(tmux -L "skagent-22-$$-$TMN" -f /dev/null)
 	"${TM[@]}" new-session -d -x 150 -y 40 -c "$dir" \
 		"$(printf '%q ' "$@"); echo \$? >rc; echo '[end]'; sleep 600"
 }
