@@ -730,21 +730,13 @@ temp_name(const char *path, char **tmpp)
 	return 0;
 }
 
+/* The whole file on disk before it is linked or renamed into place. */
 static int
-write_all(int fd, const uint8_t *data, size_t len)
+write_synced(int fd, const uint8_t *data, size_t len)
 {
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return SKA_ERR_SYSTEM;
-		}
-		off += (size_t)n;
-	}
-	return fsync(fd) == -1 ? SKA_ERR_SYSTEM : 0;
+	if (write_all(fd, data, len) != 0 || fsync(fd) == -1)
+		return SKA_ERR_SYSTEM;
+	return 0;
 }
 
 /* Forgets w's file: closed, its temporary name removed. */
@@ -785,7 +777,7 @@ stage_named(struct wfile *w)
 		return SKA_ERR_SYSTEM;
 	if (fchmod(w->fd, w->mode) == -1)
 		return SKA_ERR_SYSTEM;
-	return write_all(w->fd, w->data, w->len);
+	return write_synced(w->fd, w->data, w->len);
 }
 
 /*
@@ -811,7 +803,7 @@ stage(struct wfile *w)
 	}
 	if (fchmod(w->fd, w->mode) == -1)
 		return SKA_ERR_SYSTEM;
-	return write_all(w->fd, w->data, w->len);
+	return write_synced(w->fd, w->data, w->len);
 }
 
 /* Gives the unnamed file fd the name to; never replaces an existing one. */
