@@ -18,7 +18,8 @@
  *   them: MARK " done", or MARK " error " code
  * Anything before the first MARK line (login scripts that print) is
  * skipped.  Without a complete "commit" line the remote side changes
- * nothing.
+ * nothing.  Unwanted output is dropped by closing the descriptor, not by
+ * /dev/null, which some sandboxes do not let users write.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,7 +42,7 @@ static const char REMOTE_SCRIPT[] =
 	"cd || die home; "
 	"case $t in */*) d=${t%/*}; d=${d:-/};; *) d=.;; esac; "
 	"for x in \"$d\" .; do "
-	  "case $(ls -ld -- \"$x\" 2>/dev/null) in "
+	  "case $(ls -ld -- \"$x\" 2>&-) in "
 	    "?????w*|????????w*) say warn writable \"$x\";; esac; "
 	  "case $t:$x in /*|*:.) break;; esac; "
 	"done; "
@@ -74,7 +75,7 @@ static const char REMOTE_SCRIPT[] =
 	  "p=; trap '[ -z \"$p\" ] || rm -f -- \"$p\"' EXIT; "
 	  "trap 'exit 1' HUP INT TERM PIPE; "
 	  "i=0; while :; do x=$d/.agent-copy-id.$$.$i; "
-	    "if (set -C; : > \"$x\") 2>/dev/null; then p=$x; break; fi; "
+	    "if (set -C; : > \"$x\") 2>&-; then p=$x; break; fi; "
 	    "i=$((i+1)); [ $i -lt 20 ] || die tmpfile; done; "
 	  "w=; if [ $s = file ]; then cp -p -- \"$t\" \"$p\" || die copy; "
 	    "case $(ls -ld -- \"$p\") in ??w*) ;; *) "
@@ -85,8 +86,8 @@ static const char REMOTE_SCRIPT[] =
 	  "[ -z \"$w\" ] || chmod u-w -- \"$p\" || die copy; "
 	  "mv -f -- \"$p\" \"$t\" || die rename; p=; "
 	"fi; "
-	"if command -v restorecon >/dev/null 2>&1; then "
-	  "restorecon -F \"$d\" \"$t\" >/dev/null 2>&1; fi; "
+	"if [ -n \"$(command -v restorecon)\" ]; then "
+	  "restorecon -F \"$d\" \"$t\" >&- 2>&-; fi; "
 	"say done";
 
 /* t='target'; F=0|1; REMOTE_SCRIPT, as one line (with -x, traced). */

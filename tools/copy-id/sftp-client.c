@@ -457,11 +457,17 @@ extended(struct sftp *sf, const char *ext, const struct sshbuf *args,
 	struct sshbuf *b;
 	int r;
 
-	if ((b = sshbuf_new()) == NULL)
+	char *text = NULL;
+
+	if ((b = sshbuf_new()) == NULL ||
+	    asprintf(&text, "%s %s", ext, what) == -1) {
+		sshbuf_free(b);
 		return SKA_ERR_ALLOC_FAIL;
+	}
 	if ((r = sshbuf_put_cstring(b, ext)) == 0 &&
 	    (r = sshbuf_putb(b, args)) == 0)
-		r = request_status(sf, SSH2_FXP_EXTENDED, b, what);
+		r = request_status(sf, SSH2_FXP_EXTENDED, b, text);
+	free(text);
 	sshbuf_free(b);
 	return r;
 }
@@ -475,7 +481,7 @@ sftp_fsync(struct sftp *sf, const struct sftp_handle *h)
 	if ((b = sshbuf_new()) == NULL)
 		return SKA_ERR_ALLOC_FAIL;
 	if ((r = sshbuf_put_string(b, h->h, h->len)) == 0)
-		r = extended(sf, "fsync@openssh.com", b, "fsync");
+		r = extended(sf, "fsync@openssh.com", b, "(handle)");
 	sshbuf_free(b);
 	return r;
 }
