@@ -142,13 +142,14 @@ port_ok(const char *p)
 
 /*
  * handle_permit(): host, then ':' or '/', then a port (number, service
- * name or "*"); an IPv6 host in brackets.
+ * name or "*"); an IPv6 host in brackets.  0, SKA_ERR_INVALID_FORMAT or
+ * SKA_ERR_ALLOC_FAIL, with *whyp set.
  */
 static int
 permit_ok(const char *v, int bare_port_ok, const char **whyp)
 {
 	char *host = NULL, *p, *port = NULL;
-	int ok = 0;
+	int r = SKA_ERR_INVALID_FORMAT;
 
 	if (bare_port_ok && strchr(v, ':') == NULL) {
 		if (asprintf(&host, "*:%s", v) == -1)
@@ -157,7 +158,7 @@ permit_ok(const char *v, int bare_port_ok, const char **whyp)
 		host = strdup(v);
 	if (host == NULL) {
 		*whyp = "memory allocation failed";
-		return 0;
+		return SKA_ERR_ALLOC_FAIL;
 	}
 	/* hpdelim() */
 	if (*host == '[')
@@ -180,10 +181,10 @@ permit_ok(const char *v, int bare_port_ok, const char **whyp)
 		*whyp = "invalid permission port";
 		goto out;
 	}
-	ok = 1;
+	r = 0;
  out:
 	free(host);
-	return ok;
+	return r;
 }
 
 /* Are the bits past masklen zero? */
@@ -302,6 +303,7 @@ apply_value(struct parse_state *st, const char *name, size_t nlen,
 	uint64_t t;
 	long long tun;
 	size_t i;
+	int r;
 
 	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
 		if (!name_is(name, nlen, once[i].name))
@@ -342,8 +344,8 @@ apply_value(struct parse_state *st, const char *name, size_t nlen,
 			st->why = "too many permission directives";
 			return SKA_ERR_INVALID_FORMAT;
 		}
-		if (!permit_ok(v, listen, &st->why))
-			return SKA_ERR_INVALID_FORMAT;
+		if ((r = permit_ok(v, listen, &st->why)) != 0)
+			return r;
 		(*np)++;
 		st->o.flags |= listen ? AUTHKEYS_OPT_PERMITLISTEN :
 		    AUTHKEYS_OPT_PERMITOPEN;

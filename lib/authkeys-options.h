@@ -67,7 +67,8 @@ struct authkeys_opts {
  * Reads len bytes of option text (not NUL-terminated; its end stands for
  * the blank before the key).  Returns 0 with *o filled, or
  * SKA_ERR_INVALID_FORMAT with *whyp (if whyp is not NULL) set to sshd's
- * reason, static text, and *o zeroed.  SKA_ERR_INVALID_ARGUMENT for NULL.
+ * reason, static text, and *o zeroed; SKA_ERR_ALLOC_FAIL when memory runs
+ * out, SKA_ERR_INVALID_ARGUMENT for NULL.
  */
 int authkeys_options_parse(const char *s, size_t len, struct authkeys_opts *o,
     const char **whyp) SKA_WUR;
