@@ -60,7 +60,7 @@ copyid() {
 show() { diag_file "$T/out"; diag_file "$T/err"; }
 field2() { awk '{print $1" "$2}' "$1"; }	# type and blob of a .pub
 
-plan 94
+plan 96
 
 # Command line
 "$COPYID" -h >"$T/out" 2>&1
@@ -263,6 +263,12 @@ like "-x: the remote side's replies" "$ERR" "agent-copy-id: trace: remote: keys 
 like "-x: the remote script runs under set -x" "$ERR" "^\+ cd$"
 copyid -n boot
 fails "without -x: no trace" grep -q "trace:\|^+ " "$T/err"
+
+# -s where sshd offers no sftp subsystem
+copyid -s -n boot
+is "-s without an sftp subsystem: exit 1" "$RC" 1
+like "-s without an sftp subsystem: ssh's reason and ours" "$ERR" "subsystem request failed.*
+agent-copy-id: ssh to boot failed \(see above\); nothing was changed"
 
 # Unreachable host
 port=$((SSHD_PORT + 1))

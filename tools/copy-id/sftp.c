@@ -34,7 +34,14 @@ struct target {
 	struct sftp_attrs a;
 	struct sshbuf *content;
 	char *tmp;		/* our temporary file, until renamed or removed */
+	int said;		/* a failure has been reported */
 };
+
+/* Reports a failure about the target (once is enough). */
+#define say(t, ...) do {						\
+	error(__VA_ARGS__);						\
+	(t)->said = 1;							\
+} while (0)
 
 static void
 mode_string(uint32_t perm, char out[11])
@@ -97,7 +104,7 @@ read_target(struct sftp *sf, const struct options *o, struct target *t)
 		return 0;
 	if (r == 0 && S_ISLNK(t->a.perm)) {
 		if (!o->force) {
-			error("%s: the remote file is a symbolic link; refusing "
+			say(t, "%s: the remote file is a symbolic link; refusing "
 			    "to follow it (-f appends through it); nothing was "
 			    "changed", o->target);
 			return SKA_ERR_INVALID_FORMAT;
@@ -108,7 +115,7 @@ read_target(struct sftp *sf, const struct options *o, struct target *t)
 			return 0;
 	}
 	if (r == 0 && !S_ISREG(t->a.perm)) {
-		error("%s: the remote file is not a regular file; nothing was "
+		say(t, "%s: the remote file is not a regular file; nothing was "
 		    "changed", o->target);
 		return SKA_ERR_INVALID_FORMAT;
 	}
@@ -118,7 +125,7 @@ read_target(struct sftp *sf, const struct options *o, struct target *t)
 			r = SKA_ERR_CONN_CLOSED;
 	}
 	if (r > 0 || r == SKA_ERR_STRING_TOO_LARGE) {
-		error("%s: %s; nothing was changed", o->target,
+		say(t, "%s: %s; nothing was changed", o->target,
 		    r > 0 ? "cannot read the remote file" : "too large");
 		return SKA_ERR_INVALID_FORMAT;
 	}
@@ -180,7 +187,7 @@ append_in_place(struct sftp *sf, const struct options *o, struct target *t,
 	trace(o, "appending in place to %s", o->target);
 	if ((r = sftp_write(sf, h, t->a.size, sshbuf_ptr(add),
 	    sshbuf_len(add))) > 0)
-		error("%s: cannot write the remote file; nothing was changed",
+		say(t, "%s: cannot write the remote file; nothing was changed",
 		    o->target);
 	return r;
 }
@@ -254,7 +261,7 @@ replace(struct sftp *sf, const struct options *o, struct target *t,
 	    (r = sftp_stat(sf, o->target, 0, &now)) == 0 &&
 	    (now.size != t->a.size || now.mtime != t->a.mtime ||
 	    now.perm != t->a.perm)) {
-		error("%s changed while we worked on it; nothing was changed "
+		say(t, "%s changed while we worked on it; nothing was changed "
 		    "(run again)", o->target);
 		r = SSH2_FX_FAILURE;
 	} else if (r == 0 &&
@@ -263,7 +270,7 @@ replace(struct sftp *sf, const struct options *o, struct target *t,
 		t->tmp = NULL;
 		return 0;
 	} else if (r > 0)
-		error("%s: cannot write the new file or rename it into place "
+		say(t, "%s: cannot write the new file or rename it into place "
 		    "(sftp status %d); nothing was changed", o->target, r);
 	if (r > 0 && (r2 = drop_temp(sf, t, NULL)) < 0)
 		return r2;
@@ -285,7 +292,7 @@ write_keys(struct sftp *sf, const struct options *o, struct target *t,
 
 	if (!t->exists && (r = make_dir(sf, t)) != 0) {
 		if (r > 0)
-			error("%s: cannot create the remote directory; nothing "
+			say(t, "%s: cannot create the remote directory; nothing "
 			    "was changed", o->target);
 		return r;
 	}
@@ -299,7 +306,7 @@ write_keys(struct sftp *sf, const struct options *o, struct target *t,
 		if ((r = make_temp(sf, t, &th)) < 0)
 			return r;
 		if (r > 0 && !t->exists) {
-			error("%s: cannot create a file beside it; nothing was "
+			say(t, "%s: cannot create a file beside it; nothing was "
 			    "changed", o->target);
 			return r;
 		}
@@ -329,16 +336,17 @@ install_sftp(const struct options *o, struct keyset *ks, int *judgedp)
 	struct sshbuf *add = NULL;
 	char mode[11], detail[64];
 	size_t i, nadd = 0;
-	int r, status, ret = 1, ah_open = 0, started = 0;
+	int r, ret = 1, ah_open = 0, started = 0;
 
 	memset(&t, 0, sizeof(t));
 	if ((r = split_target(o, &t)) != 0 || (add = sshbuf_new()) == NULL) {
 		error("%s", ska_err(SKA_ERR_ALLOC_FAIL));
 		goto out;
 	}
-	if ((r = sftp_start(o, &sf)) != 0)
+	r = sftp_start(o, &sf);
+	started = sf.s.pid != -1;	/* ssh runs, whatever sftp said */
+	if (r != 0)
 		goto fail;
-	started = 1;
 	if ((r = warn_writable(&sf, o, &t)) != 0 ||
 	    (r = read_target(&sf, o, &t)) != 0)
 		goto fail;
@@ -362,6 +370,9 @@ install_sftp(const struct options *o, struct keyset *ks, int *judgedp)
 			say_readonly(o, detail);
 			goto done;
 		}
+		if (r > 0)
+			say(&t, "%s: cannot open the remote file for appending "
+			    "(sftp status %d); nothing was changed", o->target, r);
 		if (r != 0)
 			goto fail;
 		ah_open = 1;
@@ -380,26 +391,23 @@ install_sftp(const struct options *o, struct keyset *ks, int *judgedp)
 	(void)sftp_end(&sf);
 	goto out;
  fail:
-	if (r > 0) {
-		if (!*judgedp)
-			error("%s: cannot read the remote file (sftp status %d); "
-			    "nothing was changed", o->target, r);
+	if (r > 0 && !t.said)
+		error("%s: cannot %s the remote file (sftp status %d); nothing "
+		    "was changed", o->target, *judgedp ? "write" : "read", r);
+	if (!started)
+		error("cannot start ssh: %s", ska_err(r));
+	else if (r == SKA_ERR_CONN_CLOSED)
+		session_failed(o, sftp_end(&sf), *judgedp && !o->dry_run);
+	else if (r > 0) {
 		if (ah_open)
 			(void)sftp_close(&sf, &ah);
 		(void)sftp_end(&sf);
-	} else if (r == SKA_ERR_INVALID_FORMAT && *judgedp == 0 &&
-	    started && sf.s.eof == 0) {
-		session_kill(&sf.s);	/* said why already, or garbage */
-	} else if (started) {
-		status = sftp_end(&sf);
-		if (r != SKA_ERR_CONN_CLOSED)
-			error("sftp with %s: %s; %s", o->host, ska_err(r),
-			    *judgedp ? "the remote file is either unchanged "
-			    "or complete" : "nothing was changed");
-		else
-			session_failed(o, status, *judgedp && !o->dry_run);
-	} else
-		error("cannot start ssh: %s", ska_err(r));
+	} else {
+		if (!t.said)
+			error("sftp with %s: %s; nothing was changed", o->host,
+			    ska_err(r));
+		session_kill(&sf.s);
+	}
 	*judgedp = 0;
  out:
 	free(t.dir);
