@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "child.h"
+#include "log.h"
 #include "loop.h"
 
 #define CHILD_OUT_MAX	4096
@@ -199,9 +199,9 @@ input_fd(const void *in, size_t inlen)
 }
 
 /*
- * The loop blocks SIGTERM, SIGHUP, SIGINT and SIGUSR1 outside epoll_pwait
- * and ignores SIGPIPE (and SIGINT when daemonised): a child gets an empty
- * mask and the default actions, or child_kill's SIGTERM would wait forever.
+ * The loop blocks its signals (loop_signals) outside epoll_pwait and
+ * ignores SIGPIPE (and SIGINT when daemonised): a child gets an empty mask
+ * and the default actions, or child_kill's SIGTERM would wait forever.
  * group: a process group of its own.
  */
 static int
@@ -211,12 +211,8 @@ spawn_attr(posix_spawnattr_t *attr, int group)
 	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
 
 	sigemptyset(&none);
-	sigemptyset(&dfl);
+	loop_signals(&dfl);
 	sigaddset(&dfl, SIGPIPE);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGTERM);
-	sigaddset(&dfl, SIGHUP);
-	sigaddset(&dfl, SIGUSR1);
 	if (group)
 		flags |= POSIX_SPAWN_SETPGROUP;
 	if (posix_spawnattr_init(attr) != 0)
@@ -381,30 +377,6 @@ pid_t
 child_pid(const struct child *ch)
 {
 	return ch == NULL || ch->exited ? -1 : ch->pid;
-}
-
-const char *
-child_helper_path(const char *env, const char *name, char *buf, size_t size)
-{
-	const char *e;
-	char *slash;
-	ssize_t n;
-
-	if ((e = getenv(env)) != NULL && *e != '\0')
-		return e;
-	if (buf[0] != '\0')
-		return buf;
-	n = readlink("/proc/self/exe", buf, size - 1);
-	if (n > 0 && (size_t)n < size - 1) {
-		buf[n] = '\0';
-		if ((slash = strrchr(buf, '/')) != NULL &&
-		    (size_t)(slash + 1 - buf) + strlen(name) + 1 <= size) {
-			memcpy(slash + 1, name, strlen(name) + 1);
-			return buf;
-		}
-	}
-	buf[0] = '\0';
-	return name;
 }
 
 void

@@ -60,13 +60,6 @@ void child_detach(struct child *ch);
 /* Its pid while it runs, else -1. */
 pid_t child_pid(const struct child *ch);
 /*
- * Where a helper program of ours is: $env, else name in the directory of
- * the running program (/proc/self/exe), else name alone (looked up in
- * PATH).  buf (size bytes, static, empty at first) caches the answer.
- */
-const char *child_helper_path(const char *env, const char *name, char *buf,
-    size_t size);
-/*
  * Reaps the children whose exit no pidfd shows (Linux before 5.3 has no
  * pidfd_open; nor has valgrind 3.19): the loop calls it on SIGCHLD.
  */

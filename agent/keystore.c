@@ -14,7 +14,11 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "agent-proto.h"
+#include "keystore.h"
+#include "log.h"
+#include "loop.h"
+#include "options.h"
 #include "p11.h"
 #include "secmem.h"
 
@@ -120,8 +124,6 @@ identity_sk_external(const struct identity *id)
 void
 identity_unref(struct identity *id)
 {
-	size_t i;
-
 	if (id == NULL || __atomic_sub_fetch(&id->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	key_free(id->key);
@@ -129,9 +131,6 @@ identity_unref(struct identity *id)
 	free(id->sk_provider);
 	p11_module_unref(id->p11);
 	dest_constraints_free(id->dest, id->ndest);
-	for (i = 0; i < id->ncerts; i++)
-		key_free(id->certs[i]);
-	free(id->certs);
 	if (id->sealed != NULL) {
 		sodium_memzero(id->sealed, id->sealedlen);
 		free(id->sealed);

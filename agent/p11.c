@@ -8,10 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "child.h"
+#include "libexec.h"
+#include "log.h"
 #include "loop.h"
 #include "p11.h"
+#include "timer.h"
 
 #define P11HELPER_NAME	"skagent-pkcs11-helper"
 #define PIPE_WANT	(1024 * 1024)	/* a whole request, 256 KiB data and all */
@@ -34,6 +36,7 @@ struct p11_module {
 	struct watch *w;
 	size_t pipesz;		/* what the request pipe holds */
 	struct sshbuf *in;	/* reply bytes read so far */
+	struct timer *timer;	/* the call in flight's deadline */
 	struct p11_call *calls;	/* in order; the first one is in the pipe if sent */
 	int sent;
 	uint32_t seq;
@@ -48,7 +51,7 @@ p11_helper_path(void)
 {
 	static char path[PATH_MAX];
 
-	return child_helper_path("SKAGENT_PKCS11_HELPER", P11HELPER_NAME, path,
+	return helper_path(P11HELPER_NAME, "SKAGENT_PKCS11_HELPER", path,
 	    sizeof(path));
 }
 
@@ -113,6 +116,7 @@ go_dead(struct p11_module *m, int r)
 	if (m->dead)
 		return;
 	m->dead = 1;
+	(void)timer_set(m->timer, 0);
 	drop_pipes(m);
 	fail_calls(m, r);
 }
@@ -156,6 +160,7 @@ send_next(struct p11_module *m)
 		sshbuf_free(c->req);
 		c->req = NULL;
 		m->sent = 1;
+		(void)timer_set(m->timer, p11_call_timeout_ms());
 	}
 }
 
@@ -175,6 +180,7 @@ take_reply(struct p11_module *m, const struct sshbuf *body)
 	}
 	m->calls = c->next;
 	m->sent = 0;
+	(void)timer_set(m->timer, 0);
 	if (!c->cancelled)
 		c->cb(0, rep, c->arg);
 	call_free(c);
@@ -233,6 +239,16 @@ on_reply(int fd, void *arg)
 	p11_module_unref(m);
 }
 
+/* The call in flight took too long: the helper hangs. */
+static void
+on_timeout(void *arg)
+{
+	struct p11_module *m = arg;
+
+	if (!m->dead && m->sent)
+		p11_module_kill(m, SKA_ERR_TIMEOUT);
+}
+
 static void
 on_exit_status(int status, const char *out, size_t outlen, void *arg)
 {
@@ -288,6 +304,7 @@ p11_module_start(const char *path, const char *pin, p11_call_fn *cb,
 		return NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->path = strdup(path)) == NULL || (m->in = sshbuf_new()) == NULL ||
+	    (m->timer = timer_new(on_timeout, m)) == NULL ||
 	    (req = sshbuf_new()) == NULL)
 		goto fail;
 	m->tofd = m->fromfd = -1;
@@ -348,6 +365,7 @@ p11_module_start(const char *path, const char *pin, p11_call_fn *cb,
 	sshbuf_free(req);
 	if (m != NULL) {
 		drop_pipes(m);
+		timer_free(m->timer);
 		sshbuf_free(m->in);
 		free(m->path);
 		free(m);
@@ -482,6 +500,7 @@ p11_module_unref(struct p11_module *m)
 		return;
 	m->refs = 1;	/* closing runs callbacks that may ref and unref */
 	p11_module_close(m);
+	timer_free(m->timer);
 	sshbuf_free(m->in);
 	free(m->path);
 	free(m);

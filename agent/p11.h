@@ -37,7 +37,7 @@ typedef void p11_call_fn(int r, const struct p11_msg *reply, void *arg);
 /* The same, from $SKAGENT_PKCS11_TIMEOUT (seconds) when set. */
 uint64_t p11_call_timeout_ms(void);
 
-/* $SKAGENT_PKCS11_HELPER, else skagent-pkcs11-helper beside skagent. */
+/* $SKAGENT_PKCS11_HELPER, else skagent-pkcs11-helper (libexec.h). */
 const char *p11_helper_path(void);
 
 /*

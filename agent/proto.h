@@ -1,73 +1,30 @@
-/* Between the protocol handlers (proto.c) and their helpers. */
+/*
+ * proto.c: one handler per agent message.  Every request gets exactly one
+ * reply; a malformed one gets SSH_AGENT_FAILURE and the connection goes
+ * on.  A handler that has to wait makes a request (request.h) and answers
+ * when it ends.
+ */
 #ifndef SKA_PROTO_H
 #define SKA_PROTO_H
 
-#include <limits.h>
+struct conn;
+struct identity;
+struct sshbuf;
 
-#include "agent.h"
-#include "child.h"
-
-/* proto.c */
-void proto_sign_finish(struct conn *c, int r, const struct sshbuf *sig);
-void proto_lock_resume(void);
-
-/* ext.c: extensions, constraint extensions, destination restrictions */
-void proto_extension(struct conn *c, struct sshbuf *msg);
-int proto_constraint_extension(const char *name, struct sshbuf *msg,
-    struct identity *id) SKA_WUR;
-/* Checks an identity about to be added (provider allowlist...). */
-int proto_add_check(struct conn *c, struct identity *id) SKA_WUR;
-/* 0 when c may use id to sign data (destination and websafe rules). */
-int proto_sign_permitted(struct conn *c, struct identity *id,
-    const uint8_t *data, size_t dlen);
-/* OpenSSH's identity_permitted(): user NULL for listings. */
-int proto_identity_permitted(struct conn *c, struct identity *id,
-    const char *user);
-/* "destination ..." text for prompts about c's request; caller frees. */
-char *proto_conn_destination(struct conn *c);
-/* Does this connection see a filtered list of identities? */
-int proto_conn_restricted(struct conn *c);
-/* The identities answer as this connection may see it (destination
- * constraints, -O hide-absent); caller frees. */
-struct sshbuf *proto_identities_for(struct conn *c);
-
-/* confirm.c: ssh-add -c confirmation through SSH_ASKPASS */
-int proto_confirm_required(struct conn *c);
-char *proto_confirm_prompt(struct conn *c, struct identity *id);
-struct child *proto_confirm_start(const char *prompt, child_done_fn *cb,
-    void *arg);
-int proto_confirm_answer(int status, const char *out, size_t outlen);
-
-/* proto.c: constraints after a key; smartcard: message 26's extensions too */
-int proto_parse_constraints(struct sshbuf *msg, struct identity *id,
-    int *lifetime_set, int smartcard) SKA_WUR;
+/* One complete message (type byte first); replies via conn_reply. */
+void proto_dispatch(struct conn *c, struct sshbuf *msg);
+/* ssh-add -D and SIGUSR1: every key goes, and what goes with them. */
+void proto_remove_all(void);
 /*
- * ext.c: a provider library or PKCS#11 module c may load (-P allowlist,
- * -O allow-remote-pkcs11): 0 and its real path in canonical.
+ * The constraints after a key (ADD_ID_CONSTRAINED, and the smartcard
+ * request's), into id; *lifetime_set when one set the lifetime.  more
+ * (may be NULL) is tried first with each extension's name and body (arg
+ * its own); SKA_ERR_FEATURE_UNSUPPORTED from it hands the name on to the
+ * usual constraint extensions.
  */
-int proto_provider_allowed(struct conn *c, const char *provider,
-    char canonical[PATH_MAX]) SKA_WUR;
-
-/* pkcs11.c: smartcard keys (ssh-add -s, -e) through PKCS#11 modules */
-void proto_p11_add(struct conn *c, struct sshbuf *msg, int constrained);
-void proto_p11_remove(struct conn *c, struct sshbuf *msg);
-void proto_p11_sign(struct conn *c, struct identity *id, const uint8_t *data,
-    size_t dlen, uint32_t flags);
-/* 1 when c's request in flight was one of these (now ended). */
-int proto_p11_cancel(struct conn *c);
-/* SKA_ERR_FEATURE_UNSUPPORTED for names it does not know. */
-int proto_p11_constraint(const char *name, struct sshbuf *msg,
-    struct identity *id) SKA_WUR;
-void proto_p11_shutdown(void);
-
-/* sk.c: signatures through security keys */
-struct token_ctx;
-void proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
-    size_t dlen, uint32_t flags);
-int proto_sk_cancel(struct conn *c);
-extern struct token_ctx *agent_tokens;
-void proto_on_lock(void);
-/* At exit, after the pools have stopped. */
-void proto_sk_shutdown(void);
+typedef int proto_constraint_fn(const char *name, struct sshbuf *msg,
+    void *arg);
+int proto_parse_constraints(struct sshbuf *msg, struct identity *id,
+    int *lifetime_set, proto_constraint_fn *more, void *arg);
 
 #endif

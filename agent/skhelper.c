@@ -7,8 +7,9 @@
 
 #include <sodium.h>
 
-#include "agent.h"
 #include "child.h"
+#include "libexec.h"
+#include "log.h"
 #include "skhelper-msg.h"
 #include "skhelper.h"
 
@@ -41,7 +42,7 @@ skhelper_default_path(void)
 {
 	static char path[PATH_MAX];
 
-	return child_helper_path("SKAGENT_SK_HELPER", SKHELPER_NAME, path,
+	return helper_path(SKHELPER_NAME, "SKAGENT_SK_HELPER", path,
 	    sizeof(path));
 }
 
