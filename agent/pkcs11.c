@@ -100,7 +100,7 @@ load_constraint(const char *name, struct sshbuf *msg, void *arg)
 	size_t len;
 	int only, r;
 
-	if (strcmp(name, "associated-certs-v00@openssh.com") != 0)
+	if (strcmp(name, AGENT_CONSTRAIN_ASSOCIATED_CERTS) != 0)
 		return SKA_ERR_FEATURE_UNSUPPORTED;
 	if (l->certs != NULL)
 		return SKA_ERR_INVALID_FORMAT;

@@ -6,11 +6,9 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "agent-proto.h"
 #include "p11helper-msg.h"
 #include "secmem.h"
-
-#define RSA_SHA2_256	0x02	/* agent sign flags */
-#define RSA_SHA2_512	0x04
 
 static void
 free_str(char *s)
@@ -579,9 +577,9 @@ sig_alg(const struct key *k, uint32_t flags)
 {
 	if (key_type(k) != KEY_RSA)
 		return key_plain_type_name(k);
-	if (flags & RSA_SHA2_256)
+	if (flags & SSH_AGENT_RSA_SHA2_256)
 		return "rsa-sha2-256";
-	if (flags & RSA_SHA2_512)
+	if (flags & SSH_AGENT_RSA_SHA2_512)
 		return "rsa-sha2-512";
 	return "ssh-rsa";
 }

@@ -150,7 +150,7 @@ int p11_blob_ec(const uint8_t *params, size_t plen, const uint8_t *point,
 
 /*
  * What the module signs for an agent request to sign data with k (flags:
- * SSH_AGENT_RSA_SHA2_256 0x02 / _512 0x04 for RSA): *mechp, and tbs
+ * SSH_AGENT_RSA_SHA2_256 / _512 for RSA, agent-proto.h): *mechp, and tbs
  * appended to out.  RSA: the DigestInfo of SHA-1, SHA-256 or SHA-512;
  * ECDSA: the hash the curve goes with; Ed25519: data itself.
  */
