@@ -121,6 +121,19 @@ go_dead(struct p11_module *m, int r)
 	fail_calls(m, r);
 }
 
+/*
+ * SIGKILL, its exit still watched: on_exit_status fails the calls later,
+ * never within the caller.
+ */
+static void
+end_helper(struct p11_module *m)
+{
+	pid_t pid = child_pid(m->child);
+
+	if (pid > 0)
+		kill(pid, SIGKILL);
+}
+
 /* Writes the first call's frame when the pipe is free. */
 static void
 send_next(struct p11_module *m)
@@ -138,8 +151,7 @@ send_next(struct p11_module *m)
 			/* p11_module_sign refuses these: not reached */
 			error("PKCS#11 request of %zu bytes: more than the helper's "
 			    "pipe holds (%zu)", sshbuf_len(c->req), m->pipesz);
-			if (m->child != NULL)
-				kill((pid_t)child_pid(m->child), SIGKILL);
+			end_helper(m);
 			return;
 		}
 		/* the pipe is empty: the helper read the last request whole */
@@ -153,8 +165,7 @@ send_next(struct p11_module *m)
 			 */
 			error("PKCS#11 helper for %s: cannot write a request: %s",
 			    m->path, n < 0 ? strerror(errno) : "short write");
-			if (m->child != NULL)
-				kill((pid_t)child_pid(m->child), SIGKILL);
+			end_helper(m);
 			return;
 		}
 		sshbuf_free(c->req);
