@@ -44,7 +44,7 @@ like "  quoting where needed" "$(cat "$T/lines")" "-C 'demo key'"
 like "agent-keygen asks for the touch" "$out" \
 	"^  You may need to touch your authenticator to authorize key generation\.$"
 like "the agent's notice on ssh's terminal, naming key, token, requester and use" "$out" \
-	"^  Confirm user presence for key ED25519-SK SHA256:[^ ]+ \(demo key\) on security key unix:.* requested by ssh \([0-9]+\) for a login as .* \(skagent\)$"
+	"^  Confirm user presence for key ED25519-SK SHA256:[^ ]+ \(demo key\) on security key unix:.* requested by ssh \([0-9]+\)( <- [^ ]+ \([0-9]+\))* for a login as .* \(skagent\)$"
 like "and on ssh-keygen -Y sign's" "$out" \
-	"requested by ssh-keygen \([0-9]+\) for an SSHSIG signature \(namespace git\) \(skagent\)$"
+	"requested by ssh-keygen \([0-9]+\)( <- [^ ]+ \([0-9]+\))* for an SSHSIG signature \(namespace git\) \(skagent\)$"
 done_testing
