@@ -35,6 +35,7 @@ struct conn {
 	int dispatching;	/* inside proto_dispatch() */
 	int dead;		/* the client left: freed when its request ends */
 	int close_after;	/* close once the output is sent */
+	int eof;		/* the client shut its side: it may still read */
 	uint32_t events;	/* epoll mask in force */
 	void *loop_private;
 	struct session_bind binds[AGENT_MAX_BINDS];
