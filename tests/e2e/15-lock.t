@@ -68,12 +68,12 @@ done
 wait_for 10 sh -c "[ \$(grep -c 'sign with RSA' '$T/agent.log') -gt 60 ]" ||
 	diag "the load did not start"
 t0=$(now_ms)
-xadd -x
+timeout 60 setsid ssh-add -x </dev/null >/dev/null 2>&1	# a lock that never comes fails
 rc=$?
 t1=$(now_ms)
 ok "under load (6 clients, RSA 4096): ssh-add -x locks" test "$rc" -eq 0
 diag "lock answered in $((t1 - t0)) ms under load"
-started=$(sed -n '/locking: /,/agent locked/p' "$T/agent.log" | grep -c 'sign with')
+started=$(sed -n '/message 22 /,/agent locked/p' "$T/agent.log" | grep -c 'sign with')
 is "no signature started once the lock was read" "$started" 0
 running=$(sed -n 's/.*cancelled, \([0-9]*\) running to finish.*/\1/p' "$T/agent.log" | tail -1)
 ok "it waited for the running ones only, at most one per client (${running:-none})" \
@@ -191,15 +191,25 @@ start_agent
 ssh-add -q "$T/ed" || bail ssh-add
 xadd -x || bail lock
 guess() { PW=$1 setsid ssh-add -X </dev/null >/dev/null 2>&1; }
+# each reply's time; the agent answers failure n at the end of its n x 100 ms
+timed() { guess "$1"; now_ms >>"$T/replies"; }
+: >"$T/replies"
 t0=$(now_ms)
 pids=()
 for c in 1 2 3; do
-	(guess "wrong$c.1"; guess "wrong$c.2") & pids+=($!)
+	(timed "wrong$c.1"; timed "wrong$c.2") & pids+=($!)
 done
 wait "${pids[@]}"
 t1=$(now_ms)
 ok "6 wrong guesses, 3 clients in parallel: at least 2100 ms ($((t1 - t0)) ms)" \
 	test $((t1 - t0)) -ge 2100
+# failure n+1 is weighed only after failure n's n x 100 ms, and answered
+# (n+1) x 100 ms later: replies n and n+1 are (n+1) x 100 ms apart and more
+# (less 50 ms for the time a client takes to exit after its reply)
+gaps=$(sort -n "$T/replies" | awk 'NR > 1 { printf "%d ", $1 - prev } { prev = $1 }')
+ok "  one at a time: the replies' gaps ($gaps ms) are at least 200, 300, ... 600 ms" \
+	awk -v g="$gaps" 'BEGIN { n = split(g, a, " "); if (n != 5) exit 1
+		for (i = 1; i <= n; i++) if (a[i] < (i + 1) * 100 - 50) exit 1 }'
 like "  six failures counted, one after the other" \
 	"$(grep 'unlock failed' "$T/agent.log" | tail -1)" "6 in a row.* in 600 ms"
 # a 7th wrong guess; while its 700 ms run, the right password from another
