@@ -83,6 +83,20 @@ conn_reply_status(struct conn *c, int success)
 		c->close_after = 1;
 }
 
+/* RFC 9987: a supported extension that failed (an unknown one gets FAILURE). */
+void
+conn_reply_ext_failure(struct conn *c)
+{
+	static const uint8_t fail[5] = {
+		0, 0, 0, 1, SSH_AGENT_EXTENSION_FAILURE
+	};
+
+	if (c->dead)
+		return;
+	if (sshbuf_put(c->out, fail, 5) != 0)
+		c->close_after = 1;
+}
+
 /* Handles every complete frame in c->in, stopping at one that goes async. */
 void
 conn_input(struct conn *c)

@@ -35,6 +35,7 @@ struct conn {
 	int dispatching;	/* inside proto_dispatch() */
 	int dead;		/* the client left: freed when its request ends */
 	int close_after;	/* close once the output is sent */
+	int eof;		/* the client shut its side: it may still read */
 	uint32_t events;	/* epoll mask in force */
 	void *loop_private;
 	struct session_bind binds[AGENT_MAX_BINDS];
@@ -54,6 +55,8 @@ void conn_input(struct conn *c);
 /* Queues a reply frame (the u32 length is added); nothing once c is dead. */
 void conn_reply(struct conn *c, const struct sshbuf *msg);
 void conn_reply_status(struct conn *c, int success);
+/* SSH_AGENT_EXTENSION_FAILURE: a known extension that failed. */
+void conn_reply_ext_failure(struct conn *c);
 /*
  * The client left (the caller has closed the socket and set c->dead): the
  * request in flight is cancelled and frees c when it ends; with none, c

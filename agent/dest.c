@@ -14,7 +14,15 @@
 #include "options.h"
 #include "sigdata.h"
 
-#define MAX_DEST_CONSTRAINTS	1024
+/*
+ * Caps, as OpenSSH 10.4 caps them: a pattern is matched against the user
+ * of every signature request, so its size bounds the cost (match.h:
+ * (user + 1) * (pattern + 1) steps at most, whatever its wildcards).
+ */
+#define MAX_DEST_CONSTRAINTS	1024	/* per key; also host keys per hop */
+#define MAX_DEST_USER		256	/* a user pattern; LOGIN_NAME_MAX */
+#define MAX_DEST_HOST		255	/* a host name (RFC 1035) */
+#define MAX_SIGN_USER		256	/* the user a request names */
 
 static int
 parse_hop(struct sshbuf *b, struct dest_hop *h)
@@ -40,8 +48,13 @@ parse_hop(struct sshbuf *b, struct dest_hop *h)
 		free(h->user);
 		h->user = NULL;
 	}
-	if (h->user != NULL && strlen(h->user) > 256)
+	if ((h->user != NULL && strlen(h->user) > MAX_DEST_USER) ||
+	    (h->host != NULL && strlen(h->host) > MAX_DEST_HOST)) {
+		error("destination constraint: user or host name too long "
+		    "(at most %d and %d characters)", MAX_DEST_USER,
+		    MAX_DEST_HOST);
 		return SKA_ERR_INVALID_FORMAT;
+	}
 	while (sshbuf_len(b) != 0) {
 		if (h->nkeys >= MAX_DEST_CONSTRAINTS)
 			return SKA_ERR_INVALID_FORMAT;
@@ -288,6 +301,11 @@ dest_sign_permitted(struct conn *c, struct identity *id, const uint8_t *data,
 		logit("refusing use of a destination-constrained key to sign "
 		    "an unidentified signature");
 		return -1;
+	}
+	if (strlen(ua.user) > MAX_SIGN_USER) {
+		logit("refusing use of a destination-constrained key for a "
+		    "user name of %zu characters", strlen(ua.user));
+		goto out;
 	}
 	if (identity_permitted(c, id, ua.user, &desthost) != 0) {
 		logit("refusing use of key \"%s\" by user \"%s\": not "

@@ -100,7 +100,10 @@ bind_session(struct conn *c, struct sshbuf *msg)
 static void
 session_bind(struct conn *c, struct sshbuf *msg)
 {
-	conn_reply_status(c, bind_session(c, msg) == 0);
+	if (bind_session(c, msg) == 0)
+		conn_reply_status(c, 1);
+	else
+		conn_reply_ext_failure(c);
 }
 
 /* key-info@skagent.org: each visible key with its sk flags and application */
@@ -140,14 +143,14 @@ key_info(struct conn *c, struct sshbuf *msg)
  fail:
 	sshbuf_free(b);
 	sshbuf_free(keys);
-	conn_reply_status(c, 0);
+	conn_reply_ext_failure(c);
 }
 
 static void
 status(struct conn *c, struct sshbuf *msg)
 {
 	if (sshbuf_len(msg) != 0) {
-		conn_reply_status(c, 0);
+		conn_reply_ext_failure(c);
 		return;
 	}
 	status_request(c);
@@ -187,7 +190,7 @@ query(struct conn *c, struct sshbuf *msg)
 	return;
  fail:
 	sshbuf_free(b);
-	conn_reply_status(c, 0);
+	conn_reply_ext_failure(c);
 }
 
 void

@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "options.h"
 #include "p11.h"
+#include "request.h"
 #include "secmem.h"
 
 static unsigned long long lock_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
@@ -257,6 +258,7 @@ keystore_remove(const uint8_t *blob, size_t len)
 
 	if ((id = keystore_lookup(blob, len)) == NULL)
 		return SKA_ERR_KEY_NOT_FOUND;
+	request_cancel_signing(id, SKA_ERR_KEY_NOT_FOUND);
 	unlink_identity(id);
 	identity_unref(id);
 	return 0;
@@ -265,6 +267,7 @@ keystore_remove(const uint8_t *blob, size_t len)
 void
 keystore_remove_all(void)
 {
+	request_cancel_signing(NULL, SKA_ERR_KEY_NOT_FOUND);
 	while (head != NULL) {
 		struct identity *id = head;
 
@@ -310,6 +313,7 @@ keystore_expire(uint64_t now)
 			logit("expired key %s %s (%s)", key_type_short(id->key),
 			    fp != NULL ? fp : "?", id->comment);
 			free(fp);
+			request_cancel_signing(id, SKA_ERR_KEY_NOT_FOUND);
 			unlink_identity(id);
 			identity_unref(id);
 		} else if (next_death == 0 || id->death_ms < next_death)

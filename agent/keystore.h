@@ -55,6 +55,10 @@ int keystore_init(void) SKA_WUR;
 struct identity *keystore_lookup(const uint8_t *blob, size_t len);
 /* Takes ownership of id (refs 1); replaces an identity with the same blob. */
 void keystore_add(struct identity *id);
+/*
+ * Removing a key (one, all, or by its lifetime) first cancels the
+ * signatures that wait with it (request.h): none completes afterwards.
+ */
 int keystore_remove(const uint8_t *blob, size_t len);
 void keystore_remove_all(void);
 size_t keystore_count(void);

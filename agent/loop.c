@@ -140,8 +140,11 @@ conn_update_events(struct conn *c)
 {
 	uint32_t ev = 0;
 
-	if (conn_busy(c))
-		ev |= EPOLLRDHUP;	/* a client that leaves cancels its request */
+	if (conn_busy(c)) {
+		/* a client that leaves cancels its request */
+		if (!c->eof)
+			ev |= EPOLLRDHUP;
+	}
 	else if (sshbuf_len(c->out) < CONN_OUT_HIGH)
 		ev |= EPOLLIN;
 	if (sshbuf_len(c->out) > 0)
@@ -405,10 +408,29 @@ loop_run(int listen_fd, pid_t parent_pid)
 			case W_CONN:
 				if (w->conn->dead)
 					break;
-				if ((ev[i].events & (EPOLLERR | EPOLLHUP)) ||
-				    ((ev[i].events & EPOLLRDHUP) && conn_busy(w->conn))) {
-					/* the client is gone: nobody to answer */
-					conn_close(w->conn);
+				if ((ev[i].events & EPOLLRDHUP) &&
+				    !(ev[i].events & (EPOLLERR | EPOLLHUP)) &&
+				    conn_busy(w->conn)) {
+					/*
+					 * Half-closed (shutdown(SHUT_WR), nc -N):
+					 * it may still read the answer; a close
+					 * (EPOLLHUP) cancels.
+					 */
+					w->conn->eof = 1;
+					conn_update_events(w->conn);
+					break;
+				}
+				if (ev[i].events & (EPOLLERR | EPOLLHUP)) {
+					/*
+					 * The client is gone: nobody to answer,
+					 * but what it sent before it left is
+					 * done (a LOCK and close still locks).
+					 */
+					if ((ev[i].events & EPOLLIN) &&
+					    !conn_busy(w->conn))
+						conn_read(w->conn);
+					if (w->conn != NULL && !w->conn->dead)
+						conn_close(w->conn);
 					break;
 				}
 				if (ev[i].events & EPOLLOUT) {

@@ -4,8 +4,10 @@
  * Handlers that wait (signatures, the lock's KDF, the status view) make a
  * request (request.h) and answer when it ends: sign.c, lock.c, ext.c.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conn.h"
 #include "dest.h"
@@ -111,6 +113,31 @@ proto_parse_constraints(struct sshbuf *msg, struct identity *id,
 	return r;
 }
 
+/*
+ * A certificate past its valid-before is refused; one that expires later
+ * is dropped then (its lifetime capped), as OpenSSH 10.1's ssh-add asks
+ * with a lifetime, for every client.  One not valid yet is taken: it
+ * becomes usable when its time comes.
+ */
+static int
+cert_lifetime(struct identity *id)
+{
+	uint64_t now = (uint64_t)time(NULL), before, ms;
+
+	before = key_cert_valid_before(id->key);
+	if (now >= before) {
+		logit("refusing certificate %s (%s): expired",
+		    key_cert_key_id(id->key), id->comment);
+		return -1;
+	}
+	if (before - now > (UINT64_MAX - monotime_ms()) / 1000)
+		return 0;	/* valid forever, for all we care */
+	ms = monotime_ms() + (before - now) * 1000;
+	if (id->death_ms == 0 || ms < id->death_ms)
+		id->death_ms = ms;
+	return 0;
+}
+
 static void
 process_add_identity(struct conn *c, struct sshbuf *msg, int constrained)
 {
@@ -140,6 +167,8 @@ process_add_identity(struct conn *c, struct sshbuf *msg, int constrained)
 		goto fail;
 	if (!lifetime_set && opts.default_life != 0)
 		id->death_ms = monotime_ms() + (uint64_t)opts.default_life * 1000;
+	if (key_is_cert(id->key) && cert_lifetime(id) != 0)
+		goto fail;
 	fp = key_fingerprint(id->key, opts.fp_hash);
 	debug("add %s %s (%s)%s%s", key_type_short(id->key), fp ? fp : "?",
 	    id->comment, id->death_ms ? " with lifetime" : "",

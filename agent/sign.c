@@ -222,6 +222,11 @@ sign_ask(struct sign_req *s, enum ask_kind kind, const char *text,
 static void
 start(struct sign_req *s)
 {
+	if (lock_pending() || keystore_locked()) {
+		/* a lock cancels what waits; this never signs after it */
+		sign_done(s, SKA_ERR_LOCKED);
+		return;
+	}
 	s->signing = 1;
 	s->signer->start(s);
 }
@@ -304,6 +309,11 @@ sign_request(struct conn *c, struct sshbuf *msg)
 	char *fp;
 	int r;
 
+	if (lock_pending()) {
+		/* a lock waits only for the signatures already running */
+		debug("sign request refused: a lock is pending");
+		goto fail;
+	}
 	if ((r = sshbuf_get_string_direct(msg, &blob, &bloblen)) != 0 ||
 	    (r = sshbuf_get_string_direct(msg, &data, &dlen)) != 0 ||
 	    (r = sshbuf_get_u32(msg, &flags)) != 0 || sshbuf_len(msg) != 0) {

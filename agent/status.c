@@ -160,7 +160,7 @@ reply(struct conn *c, const struct token_info *info, size_t ninfo)
  out:
 	if (r != 0) {
 		error("status: %s", ska_err(r));
-		conn_reply_status(c, 0);
+		conn_reply_ext_failure(c);
 	}
 	sshbuf_free(b);
 }
@@ -173,7 +173,7 @@ status_done(struct job *j)
 	struct conn *c = s->rq.conn;
 
 	if (s->rq.cancelled != 0)
-		conn_reply_status(c, 0);
+		conn_reply_ext_failure(c);
 	else {
 		if (s->r != 0)
 			error("status: token list: %s", ska_err(s->r));
@@ -189,7 +189,7 @@ status_request(struct conn *c)
 
 	if (c->bind_attempted || c->nbinds != 0) {
 		logit("status refused to a session-bound connection");
-		conn_reply_status(c, 0);
+		conn_reply_ext_failure(c);
 		return;
 	}
 	if (agent_tokens == NULL) {
@@ -197,7 +197,7 @@ status_request(struct conn *c)
 		return;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		conn_reply_status(c, 0);
+		conn_reply_ext_failure(c);
 		return;
 	}
 	s->job.run = status_run;

@@ -181,3 +181,11 @@ key_cert_valid_at(const struct key *k, uint64_t now)
 		return 0;
 	return now >= k->cert->valid_after && now < k->cert->valid_before;
 }
+
+uint64_t
+key_cert_valid_before(const struct key *k)
+{
+	if (!key_is_cert(k) || k->cert == NULL)
+		return 0;
+	return k->cert->valid_before;
+}

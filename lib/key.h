@@ -80,6 +80,8 @@ size_t key_cert_nprincipals(const struct key *k);
 const char *key_cert_principal(const struct key *k, size_t i);
 /* valid_after <= now < valid_before (seconds since the epoch) */
 int key_cert_valid_at(const struct key *k, uint64_t now);
+/* The end of its validity (0 for a plain key; UINT64_MAX: forever). */
+uint64_t key_cert_valid_before(const struct key *k);
 
 /*
  * The public blob (string type, ...), as in REQUEST_IDENTITIES, SIGN and

@@ -4,28 +4,43 @@
 
 #include "match.h"
 
+/*
+ * One pass with one way back: on a mismatch, the last '*' takes one more
+ * character and the rest is tried again from there.  An earlier '*' never
+ * needs to take more (whatever the later one could match, it still can),
+ * so a match costs at most (strlen(s) + 1) * (strlen(pattern) + 1) steps,
+ * where OpenSSH's recursion costs a power of the number of '*'s.
+ */
+unsigned long match_steps;
+
 int
 match_pattern(const char *s, const char *pattern)
 {
+	const char *star = NULL, *retry = NULL;
+
 	for (;;) {
-		if (*pattern == '\0')
-			return *s == '\0';
+		match_steps++;
 		if (*pattern == '*') {
 			while (*pattern == '*')
 				pattern++;
 			if (*pattern == '\0')
 				return 1;
-			for (; *s != '\0'; s++)
-				if (match_pattern(s, pattern))
-					return 1;
-			return 0;
+			star = pattern;
+			retry = s;
+			continue;
 		}
-		if (*s == '\0')
+		if (*s != '\0' && (*pattern == '?' || *pattern == *s)) {
+			s++;
+			pattern++;
+			continue;
+		}
+		if (*s == '\0' && *pattern == '\0')
+			return 1;
+		if (star == NULL || *retry == '\0')
 			return 0;
-		if (*pattern != '?' && *pattern != *s)
-			return 0;
-		s++;
-		pattern++;
+		/* the last '*' takes one more character */
+		s = ++retry;
+		pattern = star;
 	}
 }
 

@@ -7,8 +7,13 @@
 #ifndef SKA_MATCH_H
 #define SKA_MATCH_H
 
-/* 1 when s matches pattern, else 0. */
+/*
+ * 1 when s matches pattern, else 0.  Never more than (strlen(s) + 1) *
+ * (strlen(pattern) + 1) steps, whatever the pattern.
+ */
 int match_pattern(const char *s, const char *pattern);
+/* Steps taken by match_pattern so far (for the tests' cost counts). */
+extern unsigned long match_steps;
 /* 1 when s matches some pattern of list and no negated one; else 0 (also
    when out of memory). */
 int match_pattern_list(const char *s, const char *list);

@@ -38,8 +38,8 @@ is "an unknown extension gets failure" \
 	"$(raw -n 1 f:1b000000076e6f2d73756368)" 05
 like "query lists the extensions" "$(raw -n 1 f:1b000000057175657279)" \
 	"^1d0000000571756572790000000571756572790000001873657373696f6e2d62696e64"
-is "a malformed session-bind gets failure" \
-	"$(raw -n 1 f:1b0000001873657373696f6e2d62696e64406f70656e7373682e636f6d00)" 05
+is "a malformed session-bind gets SSH_AGENT_EXTENSION_FAILURE" \
+	"$(raw -n 1 f:1b0000001873657373696f6e2d62696e64406f70656e7373682e636f6d00)" 1c
 ok "alive after malformed requests" alive
 
 # slow and silent clients do not hold others up

@@ -90,9 +90,9 @@ is "a key restricted by host CA logs in to C (host certificate)" \
 fails "and not to A" $S $(only toCcert) A true
 
 # malformed binds: refused, the connection and the agent go on
-is "a bind with a bad signature is refused" "$("$RAW" -n 2 \
+is "a bind with a bad signature is refused (SSH_AGENT_EXTENSION_FAILURE)" "$("$RAW" -n 2 \
 	f:1b0000001873657373696f6e2d62696e64406f70656e7373682e636f6d0000000b000000077373682d6e6f6e65000000010100000001ff00 \
-	f:0b | head -1)" 05
+	f:0b | head -1)" 1c
 ok "the agent goes on" ssh-add -l
 
 # websafe: a security key whose application is not ssh: signs only SSH
@@ -127,6 +127,19 @@ start_agent --token "unix:$T/tok" -O "websafe-allow=ssh:*,https://example.com"
 "$TOP/tests/helpers/sk-enroll" -d "unix:$T/tok" -W -a "https://example.com" \
 	-c web >"$T/web.pub" || bail enroll web
 is "-O websafe-allow= names it: signed" "$(sign_raw "$T/web.pub")" 0e
+ssh-add -q "$T/sshsk" 2>/dev/null || bail "ssh-add sshsk"
+is "  an ssh: key too (the list names ssh:*)" "$(sign_raw "$T/sshsk.pub")" 0e
+stop_agent
+start_agent --token "unix:$T/tok" -O "websafe-allow=https://*,!https://evil.*"
+"$TOP/tests/helpers/sk-enroll" -d "unix:$T/tok" -W -a "https://example.com" \
+	-c web >"$T/web.pub" || bail enroll web
+ssh-add -q "$T/sshsk" 2>/dev/null || bail "ssh-add sshsk"
+is "-O websafe-allow= replaces ssh:* (as OpenSSH 10.0): an ssh: key is refused" \
+	"$(sign_raw "$T/sshsk.pub")" 05
+is "  the web key it names signs" "$(sign_raw "$T/web.pub")" 0e
+"$TOP/tests/helpers/sk-enroll" -d "unix:$T/tok" -W -a "https://evil.example" \
+	-c evil >"$T/evil.pub" || bail enroll evil
+is "  one a '!' pattern excludes does not" "$(sign_raw "$T/evil.pub")" 05
 
 # confirm prompts name the forwarding (OpenSSH leaves this as a to-do)
 stop_agent

@@ -5,9 +5,11 @@
  * the agent closed the connection.
  *
  *   agent-raw [-s socket] [-d ms-between-bytes] [-n replies] [-w wait-ms]
- *             [-H hold-seconds] [-C connections] ITEM...
+ *             [-H hold-seconds] [-C connections] [-S] ITEM...
  * With -C N it opens N connections at once, sends the items on each, and
- * prints how many answered ("N answered") instead of the replies.
+ * prints how many answered ("N answered") instead of the replies.  -S
+ * shuts down its sending side once all is sent (as nc -N or socat do);
+ * -n 0 closes at once without reading.
  *   ITEM: f:HEX   a frame (u32 length, then the bytes)
  *         r:HEX   raw bytes
  *         R:N     N random raw bytes
@@ -106,9 +108,9 @@ main(int argc, char **argv)
 	uint8_t *b, hdr[4], *reply;
 	uint32_t len;
 	size_t blen, k;
-	int ch, fd, r;
+	int ch, fd, r, shut = 0;
 
-	while ((ch = getopt(argc, argv, "s:d:n:w:H:C:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:d:n:w:H:C:S")) != -1) {
 		switch (ch) {
 		case 's': sock = optarg; break;
 		case 'd': delay = atol(optarg); break;
@@ -116,9 +118,10 @@ main(int argc, char **argv)
 		case 'w': wait_ms = atol(optarg); break;
 		case 'H': hold = atol(optarg); break;
 		case 'C': nconn = atol(optarg); break;
+		case 'S': shut = 1; break;
 		default:
 			fprintf(stderr, "usage: agent-raw [-s sock] [-d ms] [-n replies] "
-			    "[-w ms] [-H secs] ITEM...\n");
+			    "[-w ms] [-H secs] [-C n] [-S] ITEM...\n");
 			return 2;
 		}
 	}
@@ -207,6 +210,8 @@ main(int argc, char **argv)
 		if (delay)
 			sleep_ms(delay);
 	}
+	if (shut)
+		shutdown(fd, SHUT_WR);
 	if (hold)
 		sleep_ms(hold * 1000);
 	for (n = 0; nreplies < 0 || n < nreplies; n++) {
