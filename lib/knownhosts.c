@@ -11,9 +11,9 @@
 
 #include "key.h"
 #include "knownhosts.h"
+#include "match.h"
 #include "sshbuf.h"
 
-#define SUBPATTERN_MAX	1024	/* as OpenSSH's match_pattern_list */
 #define HASH_MAGIC	"|1|"
 #define SHA1_LEN	20
 #define CERT_TYPE_HOST	2
@@ -34,57 +34,10 @@ knownhosts_name(const char *host, int port)
 	return s;
 }
 
-/*
- * '*' and '?' over s and a pattern of plen bytes, without case.  One
- * backtracking point (the last '*'), so time is at most len(s) * plen.
- */
-static int
-glob_match(const char *s, const char *pat, size_t plen)
-{
-	size_t p = 0, star = (size_t)-1;
-	const char *mark = NULL;
-
-	for (;;) {
-		if (p < plen && pat[p] == '*') {
-			star = ++p;
-			mark = s;
-			continue;
-		}
-		if (*s == '\0' && p == plen)
-			return 1;
-		if (*s != '\0' && p < plen && (pat[p] == '?' ||
-		    tolower((unsigned char)pat[p]) ==
-		    tolower((unsigned char)*s))) {
-			s++;
-			p++;
-			continue;
-		}
-		if (star == (size_t)-1 || *mark == '\0')
-			return 0;
-		s = ++mark;
-		p = star;
-	}
-}
-
 int
 knownhosts_match_hosts(const char *hosts, size_t len, const char *name)
 {
-	size_t i = 0, j;
-	int neg, got = 0;
-
-	while (i <= len) {
-		for (j = i; j < len && hosts[j] != ','; j++)
-			;
-		neg = j > i && hosts[i] == '!';
-		if (j - i - (size_t)neg <= SUBPATTERN_MAX &&
-		    glob_match(name, hosts + i + neg, j - i - (size_t)neg)) {
-			if (neg)
-				return -1;
-			got = 1;
-		}
-		i = j + 1;
-	}
-	return got;
+	return match_pattern_list_n(name, hosts, len, MATCH_NOCASE);
 }
 
 /* b64 (n bytes) decoded into out, exactly outlen bytes; 0 or -1. */
@@ -159,7 +112,7 @@ cert_valid_for(const struct key *key, const char *host, uint64_t now)
 		return 0;
 	for (i = 0; i < key_cert_nprincipals(key); i++) {
 		p = key_cert_principal(key, i);
-		if (p != NULL && glob_match(host, p, strlen(p)))
+		if (p != NULL && match_pattern(host, p))
 			return 1;
 	}
 	return 0;
