@@ -1,29 +1,19 @@
 /*
- * Confirmation of a key's use (ssh-add -c), as OpenSSH asks it: run
- * $SSH_ASKPASS (default ssh-askpass) with SSH_ASKPASS_PROMPT=confirm; an
- * exit status of 0 with an empty answer or "yes" allows.  Unlike OpenSSH,
- * the agent goes on serving others while the question is open.
+ * Confirmation of a key's use (ssh-add -c, -O confirm-forwarded): when
+ * it is needed and what askpass is asked (askq.h asks it).  Unlike
+ * OpenSSH, the agent goes on serving others while the question is open.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/wait.h>
 
-#include "notify.h"
+#include "askq.h"
 #include "proto.h"
 
 int
 proto_confirm_required(struct conn *c)
 {
-	size_t i;
-
-	if (!opts.confirm_forwarded)
-		return 0;
-	for (i = 0; i < c->nbinds; i++)
-		if (c->binds[i].forwarded)
-			return 1;
-	return 0;
+	return opts.confirm_forwarded && conn_forwarded(c);
 }
 
 char *
@@ -41,33 +31,4 @@ proto_confirm_prompt(struct conn *c, struct identity *id)
 	free(dest);
 	free(fp);
 	return p;
-}
-
-struct child *
-proto_confirm_start(const char *prompt, child_done_fn *cb, void *arg)
-{
-	static const char *const env[] = { "SSH_ASKPASS_PROMPT=confirm", NULL };
-	const char *argv[3], *askpass;
-
-	if (!askpass_allowed()) {
-		error("confirmation needs SSH_ASKPASS and a display "
-		    "(or SSH_ASKPASS_REQUIRE=force)");
-		return NULL;
-	}
-	askpass = askpass_program();
-	argv[0] = askpass;
-	argv[1] = prompt;
-	argv[2] = NULL;
-	return child_spawn(argv, env, 1, cb, arg);
-}
-
-int
-proto_confirm_answer(int status, const char *out, size_t outlen)
-{
-	size_t n = strcspn(out, "\r\n");
-
-	(void)outlen;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return 0;
-	return n == 0 || (n == 3 && strncasecmp(out, "yes", 3) == 0);
 }

@@ -27,6 +27,7 @@
 #include "record.h"
 #include "secmem.h"
 #include "status.h"
+#include "termask.h"
 #include "token.h"
 
 #ifndef SKAGENT_VERSION
@@ -744,6 +745,7 @@ main(int argc, char **argv)
 	record_shutdown();
 	pincache_shutdown();
 	proto_sk_shutdown();
+	term_ask_shutdown();
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");

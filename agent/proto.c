@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "askq.h"
 #include "child.h"
 #include "loop.h"
 #include "presence.h"
@@ -64,7 +65,7 @@ struct sign_req {
 	size_t dlen;
 	const char *alg;
 	struct sshbuf *sig;
-	struct child *prompt;
+	struct askq *ask;
 	int r;
 };
 
@@ -137,17 +138,20 @@ sign_submit(struct conn *c, struct sign_req *s)
 }
 
 static void
-confirm_done(int status, const char *out, size_t outlen, void *arg)
+confirm_done(int r, char *pin, void *arg)
 {
 	struct sign_req *s = arg;
 	struct conn *c = s->job.conn;
-	int allowed;
+	int allowed = r == 0;
 
-	s->prompt = NULL;
-	allowed = proto_confirm_answer(status, out, outlen);
+	(void)pin;
+	s->ask = NULL;
 	if (!allowed || c->dead) {
-		if (!c->dead)
+		if (!c->dead) {
 			logit("user refused use of key %s", s->id->comment);
+			askq_tell_failure(c, s->id, SKA_ERR_CONFIRM_DENIED, -1,
+			    "", NULL);
+		}
 		record_sign(c, s->id, c->dead ? SKA_ERR_CANCELLED :
 		    SKA_ERR_CONFIRM_DENIED, NULL, s->data, s->dlen);
 		reply_failure(c);
@@ -157,6 +161,20 @@ confirm_done(int status, const char *out, size_t outlen, void *arg)
 		return;
 	}
 	sign_submit(c, s);
+}
+
+/* The confirmation as the requester's terminal shows it (say.h). */
+static char *
+confirm_question(struct conn *c, struct identity *id, const uint8_t *data,
+    size_t dlen)
+{
+	struct askq_words aw;
+	char *q;
+
+	askq_words_make(c, id, data, dlen, &aw);
+	q = say_prompt(SAY_CONFIRM, &aw.w);
+	askq_words_clear(&aw);
+	return q;
 }
 
 static int
@@ -188,7 +206,8 @@ process_sign_request(struct conn *c, struct sshbuf *msg)
 	uint32_t flags;
 	struct identity *id;
 	struct sign_req *s = NULL;
-	char *fp = NULL, *prompt = NULL;
+	char *fp = NULL, *prompt = NULL, *question = NULL;
+	const char *why = NULL;
 	int r;
 
 	if ((r = sshbuf_get_string_direct(msg, &blob, &bloblen)) != 0 ||
@@ -229,13 +248,23 @@ process_sign_request(struct conn *c, struct sshbuf *msg)
 	c->req = s;
 	if (id->confirm || proto_confirm_required(c)) {
 		if ((prompt = proto_confirm_prompt(c, id)) == NULL ||
-		    (s->prompt = proto_confirm_start(prompt, confirm_done, s)) == NULL) {
-			error("cannot ask for confirmation; refusing");
+		    (question = confirm_question(c, id, data, dlen)) == NULL ||
+		    askq_start(ASKQ_CONFIRM, c, prompt, question, confirm_done,
+		    s, &s->ask, &why) != 0) {
+			error("cannot ask for confirmation of key %s (%s); "
+			    "refusing", id->comment, why != NULL ? why :
+			    "out of memory");
+			askq_tell_failure(c, id, SKA_ERR_PROMPT_UNAVAILABLE, -1,
+			    "", why);
+			record_sign(c, id, SKA_ERR_PROMPT_UNAVAILABLE, NULL, data,
+			    dlen);
 			c->busy = 0;
 			c->req = NULL;
+			free(question);
 			goto fail;
 		}
 		free(prompt);
+		free(question);
 		free(fp);
 		return;
 	}
@@ -549,9 +578,10 @@ proto_conn_cancel(struct conn *c)
 		return;
 	}
 	s = c->req;
-	if (s != NULL && s->job.run == sign_run && s->prompt != NULL) {
-		child_kill(s->prompt);
-		s->prompt = NULL;
+	if (s != NULL && s->job.run == sign_run && s->ask != NULL) {
+		askq_cancel(s->ask, "skagent: question withdrawn: the program "
+		    "that asked has gone");
+		s->ask = NULL;
 		c->req = NULL;
 		sign_req_free(s);
 		conn_done(c);

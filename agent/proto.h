@@ -29,12 +29,9 @@ int proto_conn_restricted(struct conn *c);
  * constraints, -O hide-absent); caller frees. */
 struct sshbuf *proto_identities_for(struct conn *c);
 
-/* confirm.c: ssh-add -c confirmation through SSH_ASKPASS */
+/* confirm.c: when ssh-add -c confirmation is needed, askpass's question */
 int proto_confirm_required(struct conn *c);
 char *proto_confirm_prompt(struct conn *c, struct identity *id);
-struct child *proto_confirm_start(const char *prompt, child_done_fn *cb,
-    void *arg);
-int proto_confirm_answer(int status, const char *out, size_t outlen);
 
 /* sk.c: signatures through security keys */
 struct token_ctx;

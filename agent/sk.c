@@ -25,15 +25,19 @@
 
 #include <sodium.h>
 
+#include "askq.h"
+#include "dest.h"
 #include "loop.h"
 #include "notify.h"
 #include "pincache.h"
 #include "presence.h"
 #include "proto.h"
 #include "record.h"
+#include "say.h"
 #include "secmem.h"
 #include "sk.h"
 #include "skhelper.h"
+#include "term.h"
 #include "token.h"
 
 struct token_ctx *agent_tokens;
@@ -52,7 +56,10 @@ struct sk_req {
 	int pin_asked;
 	char device[TOKEN_SPEC_MAX];	/* only this token ("": any) */
 	struct token_req treq;
-	struct child *prompt;		/* a confirm or PIN prompt */
+	struct askq *ask;		/* a confirm or PIN question */
+	const char *why;		/* why the user could not be asked */
+	struct askq_words words;	/* what it is for, for people */
+	int words_made;
 	struct skhelper *helper;	/* a provider's signature under way */
 	struct notice *notice;
 	int running;			/* on a worker */
@@ -80,8 +87,7 @@ sk_req_free(struct sk_req *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	notice_done(s->notice, NULL, "cancelled");
-	if (s->prompt != NULL)
-		child_kill(s->prompt);
+	askq_cancel(s->ask, NULL);
 	skhelper_cancel(s->helper);
 	identity_unref(s->id);
 	key_free(s->key);
@@ -92,6 +98,7 @@ sk_req_free(struct sk_req *s)
 	sshbuf_free(s->sig);
 	token_cancel_free(s->cancel);
 	secmem_free_str(s->pin);
+	askq_words_clear(&s->words);
 	free(s);
 }
 
@@ -101,11 +108,15 @@ token_used(const struct sk_req *s)
 	return s->treq.token[0] != '\0' ? s->treq.token : s->device;
 }
 
+static void tell_failure(struct conn *c, struct sk_req *s, int r);
+
 static void
 finish(struct conn *c, struct sk_req *s, int r)
 {
 	struct record_sk rs;
 
+	if (r != 0 && !c->dead)
+		tell_failure(c, s, r);
 	rs.token = token_used(s);
 	rs.sig = s->sig;
 	record_sign(c, s->id, r, &rs, s->data, s->dlen);
@@ -141,53 +152,70 @@ on_token_event(void *arg, enum token_event ev, const char *token)
 		;
 }
 
+/* What the request is for, in the words of say.h (made once). */
+static const struct say_what *
+what_for(struct sk_req *s)
+{
+	if (!s->words_made) {
+		askq_words_make(s->job.conn, s->id, s->data, s->dlen,
+		    &s->words);
+		s->words_made = 1;
+	}
+	return &s->words.w;
+}
+
 static void
 show_notice(struct sk_req *s, int ev, const char *token)
 {
 	struct conn *c = s->job.conn;
 	struct notice_info ni;
-	char *fp, *dest, *text = NULL, *msg = NULL, *what = NULL;
-	const char *use = NULL;
+	const struct say_what *w = what_for(s);
+	char *fp = NULL, *msg = NULL, *detail = NULL;
 
 	notice_done(s->notice, NULL, ev == TOKEN_EVENT_TOUCH ? "chosen" :
 	    "again");
 	s->notice = NULL;
 	fp = fingerprint(s);
-	dest = conn_destination(c, &ni.forwarded);
-	sign_use(s->data, s->dlen, &use, &text);
-	if (use != NULL && strcmp(use, "login") == 0) {
-		if (asprintf(&what, "\nfor a login as %s%s%s%s", text,
-		    dest != NULL ? " to host " : "", dest != NULL ? dest : "",
-		    dest != NULL && ni.forwarded ?
-		    " through a forwarded agent" : "") < 0)
-			what = NULL;
-	} else if (use != NULL) {
-		if (asprintf(&what, "\nfor an SSHSIG signature (namespace "
-		    "%s)", text) < 0)
-			what = NULL;
-	}
-	if (asprintf(&msg, "%s key %s %s (%s)%s%s\nrequested by %s%s",
+	msg = say_notice(ev == TOKEN_EVENT_TOUCH ? SAY_TOUCH : SAY_SELECT, w);
+	/* the log keeps the details: which token, who asked */
+	if (asprintf(&detail, "%s key %s %s (%s)%s%s requested by %s%s%s%s",
 	    ev == TOKEN_EVENT_TOUCH ? "Confirm user presence for" :
 	    "Touch the security key that holds", key_type_short(s->id->key),
-	    fp, s->id->comment, *token != '\0' ? "\non security key " : "",
+	    fp, s->id->comment, *token != '\0' ? " on security key " : "",
 	    token, *conn_requester(c) != '\0' ? conn_requester(c) :
-	    "an unknown process", what != NULL ? what : "") < 0)
-		msg = NULL;
+	    "an unknown process", w->dest != NULL && w->dest->name != NULL ?
+	    " for " : "", w->dest != NULL && w->dest->name != NULL ?
+	    w->dest->name : "", w->forwarded ? " (forwarded)" : "") < 0)
+		detail = NULL;
+	memset(&ni, 0, sizeof(ni));
 	ni.event = ev == TOKEN_EVENT_TOUCH ? "touch" : "select";
 	ni.message = msg;
+	ni.detail = detail;
 	ni.key = fp;
 	ni.key_type = key_type_short(s->id->key);
 	ni.comment = s->id->comment;
 	ni.token = token;
 	ni.requester = conn_requester(c);
 	ni.pid = c->pid;
-	ni.destination = dest;
+	ni.uid = c->uid;
+	ni.destination = w->fp;
+	ni.dest_name = w->dest != NULL && w->dest->confirmed ? w->dest->name :
+	    NULL;
+	ni.forwarded = w->forwarded;
 	s->notice = notice_start(&ni);
 	free(fp);
-	free(dest);
-	free(text);
-	free(what);
 	free(msg);
+	free(detail);
+}
+
+/* A failure the user can act on: one line where they look (say.h). */
+static void
+tell_failure(struct conn *c, struct sk_req *s, int r)
+{
+	if (r == SKA_ERR_PIN_REQUIRED && s->why != NULL)
+		r = SKA_ERR_PROMPT_UNAVAILABLE;
+	askq_tell_failure(c, s->id, r, s->treq.pin_retries, token_used(s),
+	    s->why);
 }
 
 static void
@@ -331,26 +359,21 @@ start(struct conn *c, struct sk_req *s)
 }
 
 static void
-pin_answer(int status, const char *out, size_t outlen, void *arg)
+pin_answered(int r, char *pin, void *arg)
 {
 	struct sk_req *s = arg;
 	struct conn *c = s->job.conn;
-	size_t n = strcspn(out, "\r\n");
 
-	(void)outlen;
-	s->prompt = NULL;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || n == 0) {
+	s->ask = NULL;
+	if (r != 0) {
 		logit("no PIN given for key %s", s->id->comment);
-		finish(c, s, SKA_ERR_PIN_REQUIRED);
+		finish(c, s, r == SKA_ERR_PROMPT_UNAVAILABLE ?
+		    SKA_ERR_PIN_REQUIRED : r);
 		return;
 	}
 	secmem_free_str(s->pin);
+	s->pin = pin;
 	s->pin_cached = 0;
-	if ((s->pin = secmem_alloc(n + 1)) == NULL) {
-		finish(c, s, SKA_ERR_ALLOC_FAIL);
-		return;
-	}
-	memcpy(s->pin, out, n);
 	submit(c, s);
 }
 
@@ -358,18 +381,12 @@ pin_answer(int status, const char *out, size_t outlen, void *arg)
 static int
 ask_pin(struct conn *c, struct sk_req *s, const char *spec)
 {
-	const char *argv[3];
-	char *fp, *prompt = NULL;
+	char *fp, *prompt = NULL, *question = NULL;
+	int r;
 
 	s->pin_asked = 1;
 	if (spec != NULL && *spec != '\0' && spec != s->device)
 		snprintf(s->device, sizeof(s->device), "%s", spec);
-	if (!askpass_allowed()) {
-		error("a PIN is needed for key %s but there is no way to ask "
-		    "(no display; set SSH_ASKPASS_REQUIRE=force to use SSH_ASKPASS)",
-		    s->id->comment);
-		return -1;
-	}
 	fp = fingerprint(s);
 	if (asprintf(&prompt, "Enter PIN%sfor %s key %s: ",
 	    (key_sk_flags(s->id->key) & KEY_SK_USER_PRESENCE_REQD) ?
@@ -377,15 +394,22 @@ ask_pin(struct conn *c, struct sk_req *s, const char *spec)
 	    fp) < 0)
 		prompt = NULL;
 	free(fp);
-	if (prompt == NULL)
+	question = say_prompt(SAY_PIN, what_for(s));
+	if (prompt == NULL || question == NULL) {
+		free(prompt);
+		free(question);
 		return -1;
-	argv[0] = askpass_program();
-	argv[1] = prompt;
-	argv[2] = NULL;
-	s->prompt = child_spawn(argv, NULL, 1, pin_answer, s);
+	}
+	r = askq_start(ASKQ_PIN, c, prompt, question, pin_answered, s,
+	    &s->ask, &s->why);
 	free(prompt);
-	(void)c;
-	return s->prompt != NULL ? 0 : -1;
+	free(question);
+	if (r != 0) {
+		error("a PIN is needed for key %s but it cannot be asked: %s",
+		    s->id->comment, s->why != NULL ? s->why : ska_err(r));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -446,13 +470,14 @@ sign_done(struct job *j)
 }
 
 static void
-confirm_answer(int status, const char *out, size_t outlen, void *arg)
+confirm_answered(int r, char *pin, void *arg)
 {
 	struct sk_req *s = arg;
 	struct conn *c = s->job.conn;
 
-	s->prompt = NULL;
-	if (!proto_confirm_answer(status, out, outlen)) {
+	(void)pin;
+	s->ask = NULL;
+	if (r != 0) {
 		logit("user refused use of key %s", s->id->comment);
 		finish(c, s, SKA_ERR_CONFIRM_DENIED);
 		return;
@@ -465,7 +490,7 @@ proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
     size_t dlen, uint32_t flags)
 {
 	struct sk_req *s = NULL;
-	char *prompt = NULL;
+	char *prompt = NULL, *question = NULL;
 
 	(void)flags;
 	if (agent_tokens == NULL && !identity_sk_external(id)) {
@@ -494,20 +519,29 @@ proto_sk_sign(struct conn *c, struct identity *id, const uint8_t *data,
 	c->req = s;
 	if (id->confirm || proto_confirm_required(c)) {
 		if ((prompt = proto_confirm_prompt(c, id)) == NULL ||
-		    (s->prompt = proto_confirm_start(prompt, confirm_answer,
-		    s)) == NULL) {
-			error("cannot ask for confirmation; refusing");
+		    (question = say_prompt(SAY_CONFIRM, what_for(s))) == NULL ||
+		    askq_start(ASKQ_CONFIRM, c, prompt, question,
+		    confirm_answered, s, &s->ask, &s->why) != 0) {
+			error("cannot ask for confirmation of key %s (%s); "
+			    "refusing", id->comment, s->why != NULL ? s->why :
+			    "out of memory");
+			free(prompt);
+			free(question);
+			/* still in the handler: answered here, not by finish() */
+			tell_failure(c, s, SKA_ERR_PROMPT_UNAVAILABLE);
+			record_sign(c, id, SKA_ERR_PROMPT_UNAVAILABLE, NULL, data,
+			    dlen);
 			c->busy = 0;
 			c->req = NULL;
 			goto fail;
 		}
 		free(prompt);
+		free(question);
 		return;
 	}
 	start(c, s);
 	return;
  fail:
-	free(prompt);
 	sk_req_free(s);
 	conn_reply_status(c, 0);
 }
@@ -533,11 +567,10 @@ proto_sk_cancel(struct conn *c)
 		token_cancel(s->cancel);	/* sign_done ends it */
 		return 1;
 	}
-	/* waiting for a prompt: end it now */
-	if (s->prompt != NULL) {
-		child_kill(s->prompt);
-		s->prompt = NULL;
-	}
+	/* waiting for a question: withdraw it now */
+	askq_cancel(s->ask, "skagent: question withdrawn: the program that "
+	    "asked has gone");
+	s->ask = NULL;
 	finish(c, s, SKA_ERR_CANCELLED);
 	return 1;
 }

@@ -4,6 +4,15 @@
 
 set -u
 
+# No test reaches the terminal make check was started from: the agent asks
+# for PINs and confirmations on its requesters' controlling terminal, and
+# a test's requesters would otherwise have this one.  A session of its own
+# has none (tests that want a terminal make one: tests/e2e/tmux.sh).
+if [ -z "${SKA_NO_CTTY:-}" ] && (: </dev/tty) 2>/dev/null &&
+	command -v setsid >/dev/null 2>&1; then
+	SKA_NO_CTTY=1 exec setsid -w "$0" "$@"
+fi
+
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SKAGENT=$TOP/agent/skagent
 KEYGEN=$TOP/tools/agent-keygen

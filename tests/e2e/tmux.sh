@@ -1,0 +1,85 @@
+# Sourced after lib.sh by tests that drive programs as a person does: in
+# panes of a private tmux server (its own socket under $T, no config
+# file), read with capture-pane, typed with send-keys.  Each pane runs a
+# plain bash (no rc files) with the test's environment: SSH_AUTH_SOCK and
+# no DISPLAY, WAYLAND_DISPLAY or SSH_ASKPASS (lib.sh unset them).  The
+# server is killed when the test exits.
+#
+#   tmux_start NAME [COLS ROWS]   a pane named NAME (80x24 by default)
+#   tmux_run NAME COMMAND...      types the command line and Enter
+#   tmux_keys NAME KEY...         send-keys (C-c, Enter, ...)
+#   tmux_type NAME TEXT           types TEXT literally (no Enter)
+#   tmux_screen NAME              what the pane shows, its history too
+#   tmux_wait NAME SECONDS REGEX  waits until the screen matches
+#   tmux_prompt NAME [SECONDS]    waits for the shell's prompt again
+#   tmux_tty NAME                 the pane's terminal (/dev/pts/N)
+#   tmux_stty NAME                its modes (stty -a, read from outside)
+
+command -v tmux >/dev/null 2>&1 || bail "no tmux: install tmux (scripts/deps)"
+TMUX_SOCK=$T/tmux.sock
+unset TMUX TMUX_PANE
+_tmux() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
+_tmux_cleanup() { _tmux kill-server 2>/dev/null; }
+trap '_tmux_cleanup; _cleanup' EXIT
+
+# A prompt no program prints: "tmux_prompt" waits for it.
+TMUX_PS1='ska$ '
+
+tmux_start() {
+	local name=$1 cols=${2:-80} rows=${3:-24}
+	if ! _tmux has-session 2>/dev/null; then
+		_tmux new-session -d -s "$name" -x "$cols" -y "$rows" \
+			"env PS1='$TMUX_PS1' bash --norc --noprofile -i" || bail "tmux new-session"
+		_tmux set-option -g history-limit 5000 >/dev/null
+		_tmux set-option -g remain-on-exit on >/dev/null
+	else
+		_tmux new-session -d -s "$name" -x "$cols" -y "$rows" \
+			"env PS1='$TMUX_PS1' bash --norc --noprofile -i" || bail "tmux new-session"
+	fi
+	tmux_prompt "$name" 10 || bail "no shell prompt in pane $name"
+}
+
+tmux_keys() { local name=$1; shift; _tmux send-keys -t "$name" "$@"; }
+tmux_type() { _tmux send-keys -t "$1" -l -- "$2"; }
+tmux_run() {
+	local name=$1
+	shift
+	_tmux send-keys -t "$name" -l -- "$*"
+	_tmux send-keys -t "$name" Enter
+}
+tmux_screen() { _tmux capture-pane -p -t "$1" -S - -E -; }
+tmux_wait() {
+	local name=$1 secs=$2 re=$3 n
+	n=$((secs * 20))
+	while [ "$n" -gt 0 ]; do
+		tmux_screen "$name" | grep -Eq -- "$re" && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	diag "pane $name, waiting for /$re/:"
+	tmux_screen "$name" | grep -v '^$' | tail -n 15 | _tap_comment
+	return 1
+}
+# The prompt on the last non-empty line, after what was typed last.
+tmux_prompt() {
+	local name=$1 secs=${2:-30} n
+	n=$((secs * 20))
+	while [ "$n" -gt 0 ]; do
+		[ "$(tmux_screen "$name" | grep -v '^$' | tail -n 1)" = "${TMUX_PS1% }" ] &&
+			return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	diag "pane $name, waiting for the shell's prompt:"
+	tmux_screen "$name" | grep -v '^$' | tail -n 15 | _tap_comment
+	return 1
+}
+tmux_tty() { _tmux display-message -p -t "$1" '#{pane_tty}'; }
+tmux_stty() { stty -a -F "$(tmux_tty "$1")"; }
+# Clears the pane's screen and history (what the next command shows).
+tmux_clear() {
+	_tmux send-keys -t "$1" -l -- "clear"
+	_tmux send-keys -t "$1" Enter
+	tmux_prompt "$1" 10
+	_tmux clear-history -t "$1"
+}
