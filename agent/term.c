@@ -195,7 +195,6 @@ term_write(int fd, const char *text)
 	if ((buf = malloc(2 * n + 2)) == NULL)
 		return -1;
 	o = buf;
-	*o++ = '\r';
 	for (p = (const unsigned char *)text; *p != '\0'; p++) {
 		if (*p == '\n') {
 			*o++ = '\r';

@@ -62,10 +62,10 @@ int term_open(const struct term_id *t, uid_t peer, const char **whyp);
 int term_open_for(pid_t pid, uid_t peer, struct term_id *t, const char **whyp);
 
 /*
- * Writes text to fd (a terminal opened as above) without blocking: from
- * the start of the line, each '\n' as CR LF (the terminal may be in raw
- * mode), other control characters (C0, DEL, C1) as '?'.  What the
- * terminal does not take at once is dropped.  0, or -1.
+ * Writes text to fd (a terminal opened as above) without blocking: each
+ * '\n' as CR LF (the terminal may be in raw mode), other control
+ * characters (C0, DEL, C1) as '?'.  What the terminal does not take at
+ * once is dropped.  0, or -1.
  */
 int term_write(int fd, const char *text);
 

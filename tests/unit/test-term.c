@@ -175,7 +175,7 @@ main(void)
 		ok(term_write(fd, "line one\nline \x1b[31mtwo\x7f \xc2\x9b!\n") == 0,
 		    "a write");
 		buf[drain(m, buf, sizeof(buf) - 1)] = '\0';
-		is_str(buf, "\rline one\r\nline ?[31mtwo? ?!\r\n",
+		is_str(buf, "line one\r\nline ?[31mtwo? ?!\r\n",
 		    "CR LF line ends, control characters as '?'");
 		close(fd);
 	}
