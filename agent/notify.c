@@ -87,6 +87,15 @@ path_find(const char *name)
 	return NULL;
 }
 
+/* All there is to say: the detail where there is one, else the message. */
+static const char *
+full_text(const struct notice_info *ni)
+{
+	if (ni->detail != NULL)
+		return ni->detail;
+	return ni->message != NULL ? ni->message : "";
+}
+
 static void
 env_free(char **env)
 {
@@ -127,7 +136,7 @@ env_fill(struct notice *n, const struct notice_info *ni)
 		snprintf(pid, sizeof(pid), "%ld", (long)ni->pid);
 		ENV("SKAGENT_EVENT", ni->event);
 		ENV("SKAGENT_NOTICE", num);
-		ENV("SKAGENT_MESSAGE", ni->message);
+		ENV("SKAGENT_MESSAGE", full_text(ni));
 		ENV("SKAGENT_KEY", ni->key);
 		ENV("SKAGENT_KEY_TYPE", ni->key_type);
 		ENV("SKAGENT_COMMENT", ni->comment);
@@ -240,8 +249,7 @@ start_desktop(struct notice *n, const struct notice_info *ni,
 	    "--urgency=critical", "--icon=dialog-password", expire,
 	    "Security key: touch needed", NULL, NULL };
 
-	if ((body = markup_escape(ni->message != NULL ? ni->message :
-	    "")) == NULL)
+	if ((body = markup_escape(full_text(ni))) == NULL)
 		return -1;
 	snprintf(expire, sizeof(expire), "--expire-time=%d",
 	    DESKTOP_EXPIRE_MS);
@@ -258,7 +266,7 @@ start_askpass(struct notice *n, const struct notice_info *ni)
 	const char *argv[3];
 
 	argv[0] = askpass_program();
-	argv[1] = ni->message != NULL ? ni->message : "";
+	argv[1] = full_text(ni);
 	argv[2] = NULL;
 	n->child = child_spawn(argv, env, 0, child_gone, n);
 	return n->child != NULL ? 0 : -1;
@@ -318,7 +326,7 @@ notice_start(const struct notice_info *ni)
 	const char *bus;
 	int r = -1;
 
-	log_message(ni->detail != NULL ? ni->detail : ni->message);
+	log_message(full_text(ni));
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return NULL;
 	n->serial = ++serial;
@@ -412,9 +420,8 @@ notice_failure(const struct notice_info *ni)
 	char *desktop = NULL, *body = NULL;
 	const char *bus;
 
-	log_message(ni->detail != NULL ? ni->detail : ni->message);
+	/* the failure itself was logged where it happened; serial 0 */
 	memset(&n, 0, sizeof(n));
-	n.serial = ++serial;
 	if (notify_cmd != NULL) {
 		/* once, left to run to its end */
 		if (env_fill(&n, ni) != 0 || child_spawn_group(argv,

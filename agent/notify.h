@@ -15,9 +15,10 @@
  *     has one and the requesting uid owns it (as ssh itself prints it
  *     when it holds the key).
  *
- * A failure the user can act on (say_failure) is logged, runs --notify-cmd
- * once with SKAGENT_EVENT=failure (else shows a desktop notification),
- * and is written on the requester's terminal whatever else was used.
+ * A failure the user can act on (say_failure; logged where it happened)
+ * runs --notify-cmd once with SKAGENT_EVENT=failure (else shows a desktop
+ * notification), and is written on the requester's terminal whatever
+ * else was used.
  */
 #ifndef SKA_NOTIFY_H
 #define SKA_NOTIFY_H
@@ -29,8 +30,9 @@ struct notice;
 /* What a notice says; every string may be NULL. */
 struct notice_info {
 	const char *event;	/* "touch", "select" or "failure" */
-	const char *message;	/* for a person: two lines at most (say.h) */
-	const char *detail;	/* for the log instead, or NULL */
+	const char *message;	/* for a terminal: two lines at most (say.h) */
+	const char *detail;	/* for the rest (desktop, askpass, --notify-cmd,
+				   the log): all of it; NULL: message */
 	const char *key;	/* fingerprint */
 	const char *key_type;	/* "ED25519-SK" */
 	const char *comment;

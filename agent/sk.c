@@ -170,22 +170,35 @@ show_notice(struct sk_req *s, int ev, const char *token)
 	struct conn *c = s->job.conn;
 	struct notice_info ni;
 	const struct say_what *w = what_for(s);
-	char *fp = NULL, *msg = NULL, *detail = NULL;
+	char *fp, *what = NULL, *msg = NULL, *detail = NULL;
 
 	notice_done(s->notice, NULL, ev == TOKEN_EVENT_TOUCH ? "chosen" :
 	    "again");
 	s->notice = NULL;
 	fp = fingerprint(s);
+	/* the terminal's two lines (say.h) */
 	msg = say_notice(ev == TOKEN_EVENT_TOUCH ? SAY_TOUCH : SAY_SELECT, w);
-	/* the log keeps the details: which token, who asked */
-	if (asprintf(&detail, "%s key %s %s (%s)%s%s requested by %s%s%s%s",
+	/* the desktop's, askpass's, --notify-cmd's and the log's: all of it */
+	if (w->use != NULL && strcmp(w->use, "login") == 0) {
+		if (asprintf(&what, "\nfor a login as %s%s%s%s%s%s", w->use_text,
+		    w->fp != NULL ? " to host " : "", w->fp != NULL ? w->fp : "",
+		    w->fp != NULL && w->forwarded ?
+		    " through a forwarded agent" : "",
+		    w->dest != NULL && w->dest->confirmed ?
+		    "\nknown to known_hosts as " : "",
+		    w->dest != NULL && w->dest->confirmed ? w->dest->name : "") < 0)
+			what = NULL;
+	} else if (w->use != NULL) {
+		if (asprintf(&what, "\nfor an SSHSIG signature (namespace "
+		    "%s)", w->use_text) < 0)
+			what = NULL;
+	}
+	if (asprintf(&detail, "%s key %s %s (%s)%s%s\nrequested by %s%s",
 	    ev == TOKEN_EVENT_TOUCH ? "Confirm user presence for" :
 	    "Touch the security key that holds", key_type_short(s->id->key),
-	    fp, s->id->comment, *token != '\0' ? " on security key " : "",
+	    fp, s->id->comment, *token != '\0' ? "\non security key " : "",
 	    token, *conn_requester(c) != '\0' ? conn_requester(c) :
-	    "an unknown process", w->dest != NULL && w->dest->name != NULL ?
-	    " for " : "", w->dest != NULL && w->dest->name != NULL ?
-	    w->dest->name : "", w->forwarded ? " (forwarded)" : "") < 0)
+	    "an unknown process", what != NULL ? what : "") < 0)
 		detail = NULL;
 	memset(&ni, 0, sizeof(ni));
 	ni.event = ev == TOKEN_EVENT_TOUCH ? "touch" : "select";
@@ -204,6 +217,7 @@ show_notice(struct sk_req *s, int ev, const char *token)
 	ni.forwarded = w->forwarded;
 	s->notice = notice_start(&ni);
 	free(fp);
+	free(what);
 	free(msg);
 	free(detail);
 }
