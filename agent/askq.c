@@ -125,6 +125,14 @@ askq_start(enum askq_kind kind, struct conn *c, const char *askpass_text,
 }
 
 void
+askq_withdraw(struct askq *q)
+{
+	askq_cancel(q, received_sigterm || received_sighup ?
+	    "skagent: question withdrawn: the agent is stopping" :
+	    "skagent: question withdrawn: the program that asked has gone");
+}
+
+void
 askq_cancel(struct askq *q, const char *why)
 {
 	if (q == NULL)

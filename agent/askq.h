@@ -49,6 +49,8 @@ int askq_start(enum askq_kind kind, struct conn *c, const char *askpass_text,
     const char **whyp) SKA_WUR;
 /* Withdraws the question (why: a line for the terminal, or NULL). */
 void askq_cancel(struct askq *q, const char *why);
+/* Withdraws it because the client left or the agent stops, and says so. */
+void askq_withdraw(struct askq *q);
 
 /*
  * Tells the user why c's request with id failed (r), when it is a failure

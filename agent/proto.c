@@ -579,8 +579,7 @@ proto_conn_cancel(struct conn *c)
 	}
 	s = c->req;
 	if (s != NULL && s->job.run == sign_run && s->ask != NULL) {
-		askq_cancel(s->ask, "skagent: question withdrawn: the program "
-		    "that asked has gone");
+		askq_withdraw(s->ask);
 		s->ask = NULL;
 		c->req = NULL;
 		sign_req_free(s);

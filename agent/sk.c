@@ -582,8 +582,7 @@ proto_sk_cancel(struct conn *c)
 		return 1;
 	}
 	/* waiting for a question: withdraw it now */
-	askq_cancel(s->ask, "skagent: question withdrawn: the program that "
-	    "asked has gone");
+	askq_withdraw(s->ask);
 	s->ask = NULL;
 	finish(c, s, SKA_ERR_CANCELLED);
 	return 1;
