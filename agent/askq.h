@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dest.h"
+#include "destview.h"
 #include "err.h"
 #include "say.h"
 
@@ -64,7 +64,7 @@ void askq_tell_failure(struct conn *c, const struct identity *id, int r,
 
 /*
  * What a question or notice about c's request with id over data says it
- * is for (say.h): the login's destination named (dest.h), the host key.
+ * is for (say.h): the login's destination named (destview.h), the host key.
  * w points into the struct; clear it with askq_words_clear.
  */
 struct askq_words {

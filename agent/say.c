@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dest.h"
+#include "destview.h"
 #include "err.h"
 #include "say.h"
 

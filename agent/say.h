@@ -2,7 +2,7 @@
  * What the agent tells a person, worded and sized for an 80-column
  * terminal: at most two lines of at most SAY_COLS columns, what to do
  * first ("Touch your security key ..."), then for what: the key's comment
- * and the destination as the user typed it (dest.h), or, when that name
+ * and the destination as the user typed it (destview.h), or, when that name
  * could not be confirmed, the host key's fingerprint.  Long comments and
  * names are cut with "...", never the fingerprint.  Columns are counted as
  * UTF-8 characters.  The texts carry no trailing newline.

@@ -26,7 +26,7 @@
 #include <sodium.h>
 
 #include "askq.h"
-#include "dest.h"
+#include "destview.h"
 #include "loop.h"
 #include "notify.h"
 #include "pincache.h"

@@ -37,7 +37,18 @@ knownhosts_name(const char *host, int port)
 int
 knownhosts_match_hosts(const char *hosts, size_t len, const char *name)
 {
-	return match_pattern_list_n(name, hosts, len, MATCH_NOCASE);
+	char *copy;
+	size_t i;
+	int r;
+
+	/* names are looked up in lower case, patterns compared without case */
+	if ((copy = strndup(hosts, len)) == NULL)
+		return 0;
+	for (i = 0; copy[i] != '\0'; i++)
+		copy[i] = (char)tolower((unsigned char)copy[i]);
+	r = match_pattern_list(name, copy);
+	free(copy);
+	return r;
 }
 
 /* b64 (n bytes) decoded into out, exactly outlen bytes; 0 or -1. */

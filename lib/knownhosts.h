@@ -47,7 +47,7 @@ char *knownhosts_name(const char *host, int port);
 
 /*
  * Does the hosts field (len bytes) list name (as knownhosts_name gives
- * it)?  1 it does, 0 it does not, -1 a negated pattern matches it.
+ * it)?  1 it does; 0 it does not, or a negated pattern matches it.
  */
 int knownhosts_match_hosts(const char *hosts, size_t len, const char *name);
 

@@ -1,39 +1,34 @@
-/* Wildcard patterns and pattern lists (see match.h). */
-#include <ctype.h>
+/* Wildcard patterns (match.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "match.h"
 
-static int
-same(char a, char b, int flags)
-{
-	if (flags & MATCH_NOCASE)
-		return tolower((unsigned char)a) == tolower((unsigned char)b);
-	return a == b;
-}
-
+/*
+ * One backtracking point (the last '*' seen): time is at most the product
+ * of the lengths whatever the stars, where a recursive matcher is
+ * exponential in them ("*a*a*a*...b").
+ */
 int
-match_pattern_n(const char *s, const char *pat, size_t plen, int flags)
+match_pattern(const char *s, const char *pattern)
 {
-	size_t p = 0, star = (size_t)-1;
-	const char *mark = NULL;
+	const char *p = pattern, *star = NULL, *mark = NULL;
 
 	for (;;) {
-		if (p < plen && pat[p] == '*') {
+		if (*p == '*') {
 			star = ++p;
 			mark = s;
 			continue;
 		}
-		if (*s == '\0' && p == plen)
+		if (*s == '\0' && *p == '\0')
 			return 1;
-		if (*s != '\0' && p < plen && (pat[p] == '?' ||
-		    same(pat[p], *s, flags))) {
+		if (*s != '\0' && *p != '\0' && (*p == '?' || *p == *s)) {
 			s++;
 			p++;
 			continue;
 		}
 		/* back to the last star, one character further on */
-		if (star == (size_t)-1 || *mark == '\0')
+		if (star == NULL || *mark == '\0')
 			return 0;
 		s = ++mark;
 		p = star;
@@ -41,35 +36,23 @@ match_pattern_n(const char *s, const char *pat, size_t plen, int flags)
 }
 
 int
-match_pattern(const char *s, const char *pattern)
+match_pattern_list(const char *s, const char *list)
 {
-	return match_pattern_n(s, pattern, strlen(pattern), 0);
-}
+	char *copy, *p, *tok, *save = NULL;
+	int got = 0, neg;
 
-int
-match_pattern_list_n(const char *s, const char *list, size_t len, int flags)
-{
-	size_t i = 0, j, n;
-	int neg, got = 0;
-
-	while (i <= len) {
-		for (j = i; j < len && list[j] != ','; j++)
-			;
-		neg = j > i && list[i] == '!';
-		n = j - i - (size_t)neg;
-		if (n <= MATCH_PATTERN_MAX &&
-		    match_pattern_n(s, list + i + neg, n, flags)) {
-			if (neg)
-				return -1;
+	if ((copy = strdup(list)) == NULL)
+		return 0;
+	for (p = copy; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
+		neg = *tok == '!';
+		if (match_pattern(s, tok + neg)) {
+			if (neg) {
+				got = 0;
+				break;
+			}
 			got = 1;
 		}
-		i = j + 1;
 	}
+	free(copy);
 	return got;
-}
-
-int
-match_pattern_list(const char *s, const char *list, int flags)
-{
-	return match_pattern_list_n(s, list, strlen(list), flags);
 }

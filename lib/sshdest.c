@@ -353,21 +353,26 @@ split_args(char *s, char **args, size_t max)
 	return n;
 }
 
-/* ssh_config's Host: a negated match rules it out, else any match. */
+/*
+ * ssh_config's Host (host in lower case): a negated match rules it out,
+ * else any match; patterns compared without case.
+ */
 static int
 host_matches(const char *host, char **pats, size_t n)
 {
-	size_t i;
-	int got = 0;
+	size_t i, k;
+	int got = 0, neg;
+	char *p;
 
 	for (i = 0; i < n; i++) {
-		if (pats[i][0] == '!') {
-			if (match_pattern_n(host, pats[i] + 1,
-			    strlen(pats[i] + 1), MATCH_NOCASE))
+		for (k = 0, p = pats[i]; p[k] != '\0'; k++)
+			p[k] = (char)tolower((unsigned char)p[k]);
+		neg = p[0] == '!';
+		if (match_pattern(host, p + neg)) {
+			if (neg)
 				return 0;
-		} else if (match_pattern_n(host, pats[i], strlen(pats[i]),
-		    MATCH_NOCASE))
 			got = 1;
+		}
 	}
 	return got;
 }

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../agent/dest.h"
+#include "../../agent/destview.h"
 #include "../../agent/say.h"
 #include "err.h"
 #include "key.h"

@@ -1,4 +1,4 @@
-/* A login's destination as the user typed it (see dest.h). */
+/* A login's destination as the user typed it (see destview.h). */
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "dest.h"
+#include "destview.h"
 #include "knownhosts.h"
 #include "proc.h"
 #include "sshdest.h"

@@ -1,7 +1,7 @@
 /*
  * Where a login goes, named as the user typed it, and whether that can be
  * trusted.  The name comes from the requesting ssh's command line
- * (/proc/PID/cmdline, read as ssh reads it: lib/sshdest.h) and its
+ * (/proc/PID/cmdline, read as ssh reads it: lib/sshdestview.h) and its
  * ssh_config; it is "confirmed" when the user's known_hosts files (those
  * ssh itself reads for that destination, hashed entries included:
  * lib/knownhosts.h) map it to the host key the connection's session-bind
@@ -13,8 +13,8 @@
  * of the requesting uid (the agent's own for root: sudo ssh).  No agent
  * state; safe on any thread.
  */
-#ifndef SKA_DEST_H
-#define SKA_DEST_H
+#ifndef SKA_DESTVIEW_H
+#define SKA_DESTVIEW_H
 
 #include <sys/types.h>
 
