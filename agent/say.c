@@ -44,6 +44,78 @@ say_clip(const char *s, size_t cols)
 	return out;
 }
 
+char *
+say_fold(const char *line, size_t width, size_t hang)
+{
+	const char *p, *w;
+	char *out, *o, *word;
+	size_t cap, col, wlen, ww, room, lead, gap = 0;
+	int first = 1;
+
+	if (width == 0 || say_width(line) <= width) {
+		if (asprintf(&out, "%s\n", line) < 0)
+			return NULL;
+		return out;
+	}
+	if (hang + 8 > width)
+		hang = 0;
+	/* the line's own indent stays on its first line */
+	for (lead = 0; line[lead] == ' '; lead++)
+		;
+	/* at worst a line per word, each with its newline and indent */
+	cap = strlen(line) + 2 + (strlen(line) + 1) * (hang + 1);
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	memcpy(out, line, lead);
+	o = out + lead;
+	col = lead;
+	for (p = line + lead; *p != '\0';) {
+		for (w = p; *w != '\0' && *w != ' '; w++)
+			;
+		wlen = (size_t)(w - p);
+		if ((word = strndup(p, wlen)) == NULL) {
+			free(out);
+			return NULL;
+		}
+		ww = say_width(word);
+		if (!first && col + gap + ww > width) {
+			/* a new line, indented */
+			*o++ = '\n';
+			memset(o, ' ', hang);
+			o += hang;
+			col = hang;
+			first = 1;
+		}
+		if (first)
+			gap = 0;
+		room = width - col - gap;
+		if (ww > room) {
+			char *c = say_clip(word, room);
+
+			free(word);
+			if ((word = c) == NULL) {
+				free(out);
+				return NULL;
+			}
+			ww = say_width(word);
+		}
+		/* the blanks between words as they were */
+		memset(o, ' ', gap);
+		o += gap;
+		col += gap;
+		memcpy(o, word, strlen(word));
+		o += strlen(word);
+		col += ww;
+		first = 0;
+		free(word);
+		for (p = w, gap = 0; *p == ' '; p++)
+			gap++;
+	}
+	*o++ = '\n';
+	*o = '\0';
+	return out;
+}
+
 /*
  * head + comment + mid + name + tail in SAY_COLS columns: the comment cut
  * first (not below COMMENT_MIN), then the name.

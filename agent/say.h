@@ -20,6 +20,12 @@ struct dest_view;
 char *say_clip(const char *s, size_t cols);
 /* How many columns s takes. */
 size_t say_width(const char *s);
+/*
+ * line folded to width columns at blanks, never inside a word: the lines
+ * after the first indented by hang spaces; a word wider than the room cut
+ * with "...".  width 0: the line as is.  Lines end in '\n'; caller frees.
+ */
+char *say_fold(const char *line, size_t width, size_t hang);
 
 enum say_action {
 	SAY_TOUCH,	/* the token waits for a touch */

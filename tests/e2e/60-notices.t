@@ -175,6 +175,20 @@ like "--status: the last signatures" "$(printf '%s\n' "$st" | sed -n '/^Last sig
 is "--status: all 8 of them" "$(printf '%s\n' "$st" | sed -n '/^Last signatures/,$p' | grep -c '^  20')" 8
 like "--status: the options in force" "$st" "^PIN cache: off; signing record: on; -O hide-absent: off"
 
+# on an 80-column terminal: every line fits, folded between words only
+widest() { awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }
+log80=$(COLUMNS=80 "$SKAGENT" --log)
+st80=$(COLUMNS=80 "$SKAGENT" --status)
+ok "--log, 80 columns: no line is wider" test "$(widest <<<"$log80")" -le 80
+ok "--status, 80 columns: no line is wider" test "$(widest <<<"$st80")" -le 80
+ok "--log: a record a block, its time first" \
+	test "$(grep -c '^20[0-9-]* [0-9:]*  \(ok\|FAILED\)  ' <<<"$log80")" -eq 8
+like "--log: the forwarded login's host key whole, on one line" "$log80" \
+	"(^| )to $(re "$(fp "$T/host/host_ed25519.pub")"),"
+like "--log: the token's name whole" "$log80" "(^| )on unix:$T/one\.tok,"
+like "--status: the key's fingerprint whole" "$st80" "^    ED25519-SK $(re "$(fp "$T/ed.pub")")  ed-sk$"
+like "--status: a requester whole" "$st80" "^    ssh-add \([0-9]+\) <- bash \([0-9]+\)"
+
 # a comment with control characters cannot drive the terminal
 ssh-keygen -q -t ed25519 -N '' -C "$(printf 'evil\033[2J\x9b31m')" -f "$T/evil"
 ssh-add -q "$T/evil" && ssh-add -T "$T/evil.pub"

@@ -72,7 +72,7 @@ valgrind_skip() {
 export HOME_ORIG=${HOME:-/}
 # Nothing from the user's own setup leaks in (nor out: the agent's signing
 # record goes to the scratch directory, no notice to the user's desktop).
-unset SSH_AGENT_PID DISPLAY WAYLAND_DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE \
+unset SSH_AGENT_PID DISPLAY WAYLAND_DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE COLUMNS \
 	DBUS_SESSION_BUS_ADDRESS
 export SSH_AUTH_SOCK= XDG_STATE_HOME=$T/state
 

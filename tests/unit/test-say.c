@@ -78,6 +78,30 @@ test_clip(void)
 }
 
 static void
+test_fold(void)
+{
+	char *s, word[120];
+
+	is_str(s = say_fold("short line", 80, 4), "short line\n", "short: as is");
+	free(s);
+	is_str(s = say_fold("  one two three four five", 14, 4),
+	    "  one two\n    three four\n    five\n",
+	    "between words, the next lines indented by hang");
+	free(s);
+	is_str(s = say_fold("key  comment goes on", 14, 2),
+	    "key  comment\n  goes on\n", "the blanks between words kept");
+	free(s);
+	memset(word, 'w', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	s = say_fold(word, 80, 4);
+	ok(s != NULL && say_width(s) == 81 && strcmp(s + 76, "w...\n") == 0,
+	    "a word wider than the line is cut, never split");
+	free(s);
+	is_str(s = say_fold("a b", 0, 4), "a b\n", "width 0: no limit");
+	free(s);
+}
+
+static void
 test_notices(void)
 {
 	char n1[] = "alice@build.example.com port 2222", n2[] = "alice@build port 2222",
@@ -251,6 +275,7 @@ main(void)
 	if (secmem_init(0) != 0 || mkdtemp(tmp) == NULL)
 		return 1;
 	test_clip();
+	test_fold();
 	test_notices();
 	test_failures();
 	test_dest();
