@@ -48,31 +48,28 @@ tmux_run() {
 	_tmux send-keys -t "$name" Enter
 }
 tmux_screen() { _tmux capture-pane -p -t "$1" -S - -E -; }
-tmux_wait() {
-	local name=$1 secs=$2 re=$3 n
-	n=$((secs * 20))
+# _tmux_until NAME SECONDS WHAT COMMAND...: polls the command; on time out
+# says what was awaited and shows the pane's last lines.
+_tmux_until() {
+	local name=$1 n=$(($2 * 20)) what=$3
+	shift 3
 	while [ "$n" -gt 0 ]; do
-		tmux_screen "$name" | grep -Eq -- "$re" && return 0
+		"$@" && return 0
 		sleep 0.05
 		n=$((n - 1))
 	done
-	diag "pane $name, waiting for /$re/:"
+	diag "pane $name, waiting for $what:"
 	tmux_screen "$name" | grep -v '^$' | tail -n 15 | _tap_comment
 	return 1
 }
+_tmux_matches() { tmux_screen "$1" | grep -Eq -- "$2"; }
+_tmux_at_prompt() {
+	[ "$(tmux_screen "$1" | grep -v '^$' | tail -n 1)" = "${TMUX_PS1% }" ]
+}
+tmux_wait() { _tmux_until "$1" "$2" "/$3/" _tmux_matches "$1" "$3"; }
 # The prompt on the last non-empty line, after what was typed last.
 tmux_prompt() {
-	local name=$1 secs=${2:-30} n
-	n=$((secs * 20))
-	while [ "$n" -gt 0 ]; do
-		[ "$(tmux_screen "$name" | grep -v '^$' | tail -n 1)" = "${TMUX_PS1% }" ] &&
-			return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	diag "pane $name, waiting for the shell's prompt:"
-	tmux_screen "$name" | grep -v '^$' | tail -n 15 | _tap_comment
-	return 1
+	_tmux_until "$1" "${2:-30}" "the shell's prompt" _tmux_at_prompt "$1"
 }
 tmux_tty() { _tmux display-message -p -t "$1" '#{pane_tty}'; }
 tmux_stty() { stty -a -F "$(tmux_tty "$1")"; }

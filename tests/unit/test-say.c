@@ -45,23 +45,6 @@ fits(const char *s, int max)
 }
 
 static void
-put(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-put(const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	FILE *f;
-
-	if ((f = fopen(path, "w")) == NULL)
-		abort();
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-}
-
-static void
 test_clip(void)
 {
 	char *s;
@@ -229,8 +212,8 @@ test_dest(void)
 	mkdir(path, 0700);
 	snprintf(kh, sizeof(kh), "%s/known_hosts", tmp);
 	snprintf(cfg, sizeof(cfg), "%s/config", tmp);
-	put(cfg, "Host build\n  HostName build.example.com\n  UserKnownHostsFile %s\n", kh);
-	put(kh, "# hashed, as ssh-keygen -H left it\n" HASHED_2222 "\n");
+	tap_write_file(cfg, "Host build\n  HostName build.example.com\n  UserKnownHostsFile %s\n", kh);
+	tap_write_file(kh, "# hashed, as ssh-keygen -H left it\n" HASHED_2222 "\n");
 	{
 		char argv[512];
 		int n = snprintf(argv, sizeof(argv), "ssh%c-F%c%s%c-p%c2222%calice@build%cuptime",
@@ -252,12 +235,12 @@ test_dest(void)
 	is_str(v.name, "bob@build port 2222", "the login's user wins over the command line's");
 	ok(!v.confirmed, "another host key: not confirmed");
 	dest_view_clear(&v);
-	put(kh, HASHED_2222 "\n@revoked * " HOST_PUB "\n");
+	tap_write_file(kh, HASHED_2222 "\n@revoked * " HOST_PUB "\n");
 	dest_view_make(proc, 100, getuid(), host, NULL, &v);
 	ok(!v.confirmed && v.revoked, "@revoked: not confirmed, revoked");
 	dest_view_clear(&v);
 	snprintf(path, sizeof(path), "%s/100/cmdline", proc);
-	put(path, "git%cpush%c", 0, 0);
+	tap_write_file(path, "git%cpush%c", 0, 0);
 	dest_view_make(proc, 100, getuid(), host, "alice", &v);
 	ok(v.name == NULL && !v.confirmed, "not ssh: no name");
 	dest_view_clear(&v);

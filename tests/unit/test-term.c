@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,26 +24,14 @@
 
 static char tmp[] = "/tmp/test-term.XXXXXX";
 
-static void
-fake_proc(const char *root, long pid, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fake_proc(const char *root, long pid, const char *fmt, ...)
+/* root/PID/stat, for tap_write_file */
+static const char *
+stat_path(const char *root, long pid)
 {
-	char path[512];
-	va_list ap;
-	FILE *f;
+	static char path[1024];
 
-	snprintf(path, sizeof(path), "%s/%ld", root, pid);
-	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/%ld/stat", root, pid);
-	if ((f = fopen(path, "w")) == NULL)
-		abort();
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
+	return path;
 }
 
 /* /proc/PID/stat's tty_nr of a device (new_encode_dev) */
@@ -137,29 +124,29 @@ main(void)
 	/* up a chain of fake entries to a process that has it */
 	snprintf(root, sizeof(root), "%s/proc", tmp);
 	mkdir(root, 0700);
-	fake_proc(root, 100, "100 (bash) S 1 100 100 %u 100\n", encode(st.st_rdev));
-	fake_proc(root, 200, "200 (git) S 100 200 100 0 -1\n");
-	fake_proc(root, 300, "300 (ssh) S 200 200 100 0 -1\n");
+	tap_write_file(stat_path(root, 100), "100 (bash) S 1 100 100 %u 100\n", encode(st.st_rdev));
+	tap_write_file(stat_path(root, 200), "200 (git) S 100 200 100 0 -1\n");
+	tap_write_file(stat_path(root, 300), "300 (ssh) S 200 200 100 0 -1\n");
 	ok(term_find(root, "/dev", "/sys", 300, &t, &why) == 0 &&
 	    strcmp(t.path, pts) == 0 && t.pid == 100,
 	    "ssh <- git <- bash: up the chain to the first with a terminal");
 	ok(t.foreground, "bash's group is the foreground group");
-	fake_proc(root, 400, "400 (bg) S 100 400 100 %u 100\n", encode(st.st_rdev));
+	tap_write_file(stat_path(root, 400), "400 (bg) S 100 400 100 %u 100\n", encode(st.st_rdev));
 	ok(term_find(root, "/dev", "/sys", 400, &t, &why) == 0 && !t.foreground,
 	    "a background job: found, not in the foreground");
-	fake_proc(root, 500, "500 (daemon) S 100 500 500 0 -1\n");
-	fake_proc(root, 510, "510 (ssh) S 500 500 500 0 -1\n");
+	tap_write_file(stat_path(root, 500), "500 (daemon) S 100 500 500 0 -1\n");
+	tap_write_file(stat_path(root, 510), "510 (ssh) S 500 500 500 0 -1\n");
 	ok(term_find(root, "/dev", "/sys", 510, &t, &why) != 0,
 	    "a session of its own without a terminal: none (it left bash's)");
 	is_str(why, "no terminal", "why");
-	fake_proc(root, 600, "600 (x) S 100 600 100 %u 600\n",
+	tap_write_file(stat_path(root, 600), "600 (x) S 100 600 100 %u 600\n",
 	    encode(makedev(136, 999999)));
 	ok(term_find(root, "/dev", "/sys", 600, &t, &why) != 0,
 	    "a device with no node: none");
 	is_str(why, "the terminal's device node was not found", "why");
 	ok(term_find(root, "/dev", "/sys", 4242, &t, &why) != 0, "a process gone");
-	fake_proc(root, 700, "700 (x) S 701 700 1 0 -1\n");
-	fake_proc(root, 701, "701 (y) S 700 700 1 0 -1\n");
+	tap_write_file(stat_path(root, 700), "700 (x) S 701 700 1 0 -1\n");
+	tap_write_file(stat_path(root, 701), "701 (y) S 700 700 1 0 -1\n");
 	ok(term_find(root, "/dev", "/sys", 700, &t, &why) != 0,
 	    "a loop in the chain ends");
 
