@@ -1,7 +1,8 @@
 /*
  * Resident (discoverable) credentials through credential management, as
  * sk-usbhid.c's read_rks: metadata, relying parties, then the credentials
- * of every rp id starting "ssh:".
+ * of every rp id starting "ssh:"; and deleting one.  Other credential
+ * management (fido_credman_*) belongs here too.
  */
 #include <stdlib.h>
 #include <string.h>
