@@ -8,7 +8,6 @@
 #include "say.h"
 
 #define COMMENT_MIN	12	/* a comment is cut no shorter than this */
-#define NAME_MIN	16
 
 size_t
 say_width(const char *s)
@@ -132,12 +131,17 @@ fit(const char *head, const char *comment, const char *mid, const char *name,
 	nw = say_width(name);
 	room = fixed < SAY_COLS ? SAY_COLS - fixed : 0;
 	if (cw + nw > room) {
-		/* the comment gives way first, then the name */
-		if (nw + COMMENT_MIN <= room)
+		/* the comment gives way first, down to COMMENT_MIN; then the name */
+		size_t cmin = cw < COMMENT_MIN ? cw : COMMENT_MIN;
+
+		if (nw + cmin <= room)
 			cw = room - nw;
-		else {
-			cw = cw < COMMENT_MIN ? cw : COMMENT_MIN;
-			nw = room > cw + NAME_MIN ? room - cw : NAME_MIN;
+		else if (room >= cmin + 4) {
+			cw = cmin;
+			nw = room - cw;
+		} else {
+			cw = room / 2;
+			nw = room - cw;
 		}
 	}
 	if ((c = say_clip(comment, cw)) != NULL &&
@@ -204,7 +208,7 @@ compose(enum say_action a, const struct say_what *w, const char *prompt)
 		close = ")";
 		break;
 	case SAY_SELECT:
-		head = "Touch the security key that holds ";
+		head = "Several security keys: touch the one with ";
 		close = "";
 		break;
 	case SAY_PIN:

@@ -29,7 +29,7 @@ char *say_fold(const char *line, size_t width, size_t hang);
 
 enum say_action {
 	SAY_TOUCH,	/* the token waits for a touch */
-	SAY_SELECT,	/* several tokens: touch the one holding the key */
+	SAY_SELECT,	/* several tokens could hold it: touch the one that does */
 	SAY_PIN,	/* the PIN is asked */
 	SAY_CONFIRM,	/* the use of the key is asked (ssh-add -c) */
 };

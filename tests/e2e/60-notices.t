@@ -197,8 +197,8 @@ ok "nor --log" wait_for 5 sh -c "'$SKAGENT' --log | grep -q 'evil?\[2J'"
 fails "--log shows no escape character" sh -c "'$SKAGENT' --log | grep -q \"\$(printf '\\033')\""
 stop_agent
 
-# several tokens, a verify-required key never used: touch the right one
-# first (select), then the PIN, then the touch on the chosen token
+# several tokens, a verify-required key never used: only a token with a
+# PIN can hold it, so of one without and one with, no touch to choose
 start_token two --pin 123456
 cat >"$T/askpass" <<'AP'
 #!/bin/sh
@@ -210,7 +210,23 @@ SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force \
 	--notify-cmd "$T/notify"
 "$ENROLL" -d "unix:$T/two.tok" -v -p 123456 -c uv-sk >"$T/uv.pub" || bail enroll
 rm -f "$T"/n/*
-ok "a verify-required key on one of two tokens signs" ssh-add -T "$T/uv.pub"
+ok "a verify-required key on the one token of two with a PIN signs" \
+	ssh-add -T "$T/uv.pub"
+ok "with a touch notice" wait_for 5 test -f "$T/n/1.done"
+is "on token two, straight away" "$(nv "$T/n/1.done" SKAGENT_EVENT)/$(nv "$T/n/1.done" SKAGENT_TOKEN)" \
+	"done/unix:$T/two.tok"
+fails "no notice to choose a token" grep -q '^SKAGENT_EVENT=select' "$T"/n/*.touch "$T"/n/*.select
+stop_agent
+
+# two tokens with PINs: touch the right one first (select), then the PIN,
+# then the touch on the chosen token
+start_token three --pin 123456 --touch deny
+SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force \
+	start_agent --token "unix:$T/three.tok" --token "unix:$T/two.tok" \
+	--notify-cmd "$T/notify"
+"$ENROLL" -d "unix:$T/two.tok" -v -p 123456 -c uv-sk >"$T/uv.pub" || bail enroll
+rm -f "$T"/n/*
+ok "a verify-required key on one of two tokens with PINs signs" ssh-add -T "$T/uv.pub"
 # (a notice's command may be killed before it writes: done always runs)
 ok "first a notice to choose the token, withdrawn" wait_for 5 test -f "$T/n/1.done"
 is "no token named yet" "$(nv "$T/n/1.done" SKAGENT_TOKEN)" ""

@@ -5,7 +5,9 @@
 # send-keys), never echoed, the terminal's modes (stty -a) the same before
 # and after on every path: the answer, a wrong PIN (the tries left shown),
 # Ctrl-C, the client leaving.  A refused touch says why in the pane.  Two
-# panes asking at once each get their own question.
+# panes asking at once each get their own question.  The agent has two
+# tokens, one without a PIN (which could not hold the key): the one with
+# the PIN is used with no touch to choose.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tmux.sh"
 
@@ -13,8 +15,9 @@ ENROLL=$TOP/tests/helpers/sk-enroll
 PIN=271828
 
 start_token pin --pin $PIN
+start_token nopin --touch deny	# a touch to choose a token would fail here
 start_sshd host
-start_agent --token "unix:$T/pin.tok"
+start_agent --token "unix:$T/nopin.tok" --token "unix:$T/pin.tok"
 "$ENROLL" -d "unix:$T/pin.tok" -v -p $PIN -c vr >"$T/vr.pub" || bail "enroll vr"
 cat "$T/vr.pub" >>"$T/host/authorized_keys"
 me=$(id -un)
@@ -38,6 +41,8 @@ tmux_prompt one
 fails "the PIN never appears in the pane" grep -q "$PIN" <<<"$(tmux_screen one)"
 is "the terminal's modes are as before (answer)" "$(tmux_stty one)" "$before"
 fails "nor in the agent's log" grep -q "$PIN" "$T/agent.log"
+fails "no touch was asked to choose a token (the other one refuses touches)" \
+	grep -q "Several security keys" <<<"$(tmux_screen one)"
 
 # a wrong PIN: the tries left, where the user looks
 tmux_clear one

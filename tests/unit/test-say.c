@@ -121,7 +121,7 @@ test_notices(void)
 	free(s);
 	d.name = n3;
 	s = say_notice(SAY_SELECT, &w);
-	ok(fits(s, 2) && strncmp(s, "Touch the security key that holds ccc", 37) == 0,
+	ok(fits(s, 2) && strncmp(s, "Several security keys: touch the one with ccc", 45) == 0,
 	    "and a long name too: both cut");
 	ok(strstr(s, FP) != NULL, "the fingerprint never cut");
 	free(s);

@@ -933,6 +933,44 @@ test_uv_two_tokens(void)
 	secmem_free_str(pin);
 }
 
+/* verify-required, one of two tokens has a PIN: it is the one, no touch */
+static void
+test_uv_pin_token(void)
+{
+	struct tok a, b;
+	struct token_ctx *ctx;
+	struct token_req req;
+	struct events ev;
+	struct key *k;
+	char *pin = secmem_strdup("1234");
+	const char *nopin[] = { "--touch", "deny", NULL };
+	const char *args[] = { "--pin", "1234", NULL };
+
+	ok(tok_start(&a, "uvp-a", nopin) == 0 && tok_start(&b, "uvp-b", args) ==
+	    0, "two tokens, only B with a PIN; A refuses touches");
+	ctx = ctx_with(&b, NULL);
+	k = enroll(ctx, &b, KEY_ED25519_SK, "ssh:", NULL,
+	    KEY_SK_USER_PRESENCE_REQD | KEY_SK_USER_VERIFICATION_REQD, pin);
+	token_ctx_free(ctx);
+	ctx = ctx_with(&a, &b);
+	memset(&req, 0, sizeof(req));
+	memset(&ev, 0, sizeof(ev));
+	req.notify = notify;
+	req.notify_arg = &ev;
+	is_int(sign_verify(ctx, &req, k, NULL, NULL), SKA_ERR_PIN_REQUIRED,
+	    "no PIN yet: PIN required");
+	ok(atomic_load(&ev.select) == 0 && strcmp(req.token, b.spec) == 0,
+	    "from B, the only token that can verify the user: no touch to choose");
+	req.pin = pin;
+	req.device = b.spec;	/* as the agent retries on the token that asked */
+	is_int(sign_verify(ctx, &req, k, NULL, NULL), 0, "with the PIN, on B, it signs");
+	token_ctx_free(ctx);
+	tok_stop(&a);
+	tok_stop(&b);
+	key_free(k);
+	secmem_free_str(pin);
+}
+
 static void
 test_touch(void)
 {
@@ -1378,6 +1416,7 @@ main(int argc, char **argv)
 	test_resident();
 	test_two_tokens();
 	test_uv_two_tokens();
+	test_uv_pin_token();
 	test_touch();
 	test_vanish();
 	test_cancel();
