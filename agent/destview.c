@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "log.h"
 #include "destview.h"
 #include "knownhosts.h"
 #include "proc.h"

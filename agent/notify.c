@@ -8,8 +8,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "child.h"
+#include "log.h"
 #include "notify.h"
 #include "term.h"
 

@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "log.h"
 #include "loop.h"
 #include "secmem.h"
 #include "term.h"

@@ -31,7 +31,7 @@ ok "the PIN is asked on the requester's terminal" \
 like "it says what for: the key, the destination as typed, confirmed" \
 	"$(tmux_screen one)" \
 	"^Enter the PIN of your security key \(vr\) to log in to $me@host port $SSHD_PORT$"
-during=$(tmux_stty one)
+during=$(tmux_stty_now one)
 like "while it asks: no echo, no signals from the keyboard" "$during" "-echo .*-icanon|-icanon .*-echo"
 like "(isig off)" "$during" "-isig"
 tmux_type one "$PIN"

@@ -13,7 +13,9 @@
 #   tmux_wait NAME SECONDS REGEX  waits until the screen matches
 #   tmux_prompt NAME [SECONDS]    waits for the shell's prompt again
 #   tmux_tty NAME                 the pane's terminal (/dev/pts/N)
-#   tmux_stty NAME                its modes (stty -a, read from outside)
+#   tmux_stty NAME                its modes as a command run there gets them
+#                                 (stty -a typed at the shell's prompt)
+#   tmux_stty_now NAME            its modes now (stty -a, read from outside)
 
 command -v tmux >/dev/null 2>&1 || bail "no tmux: install tmux (scripts/deps)"
 TMUX_SOCK=$T/tmux.sock
@@ -72,7 +74,13 @@ tmux_prompt() {
 	_tmux_until "$1" "${2:-30}" "the shell's prompt" _tmux_at_prompt "$1"
 }
 tmux_tty() { _tmux display-message -p -t "$1" '#{pane_tty}'; }
-tmux_stty() { stty -a -F "$(tmux_tty "$1")"; }
+tmux_stty_now() { stty -a -F "$(tmux_tty "$1")"; }
+_tmux_n=0
+tmux_stty() {
+	local f=$T/stty.$1.$((_tmux_n += 1))
+	tmux_run "$1" "stty -a >$f.tmp && mv $f.tmp $f"
+	wait_for 10 test -s "$f" && tmux_prompt "$1" 10 && cat "$f"
+}
 # Clears the pane's screen and history (what the next command shows).
 tmux_clear() {
 	_tmux send-keys -t "$1" -l -- "clear"
