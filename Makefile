@@ -157,6 +157,11 @@ tools/%: tools/%.o $(LIB)
 tools/agent-keygen: tools/agent-keygen.o $(KEYGEN_PARTS) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# agent-copy-id is its main file and its parts in tools/copy-id/.
+COPYID_OBJ := $(patsubst %.c,%.o,$(wildcard tools/copy-id/*.c))
+tools/agent-copy-id: tools/agent-copy-id.o $(COPYID_OBJ) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
