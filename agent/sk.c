@@ -156,17 +156,10 @@ show_notice(struct sk_req *s, int ev, const char *token)
 	    token, *conn_requester(c) != '\0' ? conn_requester(c) :
 	    "an unknown process", what != NULL ? what : "") < 0)
 		detail = NULL;
-	memset(&ni, 0, sizeof(ni));
+	tell_notice_info(&ni, c, id, fp, token);
 	ni.event = ev == TOKEN_EVENT_TOUCH ? "touch" : "select";
 	ni.message = msg;
 	ni.detail = detail;
-	ni.key = fp;
-	ni.key_type = key_type_short(id->key);
-	ni.comment = id->comment;
-	ni.token = token;
-	ni.requester = conn_requester(c);
-	ni.pid = c->pid;
-	ni.uid = c->uid;
 	ni.destination = w->fp;
 	ni.dest_name = w->dest != NULL && w->dest->confirmed ? w->dest->name :
 	    NULL;

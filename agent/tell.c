@@ -59,6 +59,20 @@ tell_words_clear(struct tell_words *tw)
 }
 
 void
+tell_notice_info(struct notice_info *ni, struct conn *c,
+    const struct identity *id, const char *fp, const char *token)
+{
+	memset(ni, 0, sizeof(*ni));
+	ni->key = fp;
+	ni->key_type = key_type_short(id->key);
+	ni->comment = id->comment;
+	ni->token = token;
+	ni->requester = conn_requester(c);
+	ni->pid = c->pid;
+	ni->uid = c->uid;
+}
+
+void
 tell_failure(struct conn *c, const struct identity *id, int r, int retries,
     const char *token, const char *why)
 {
@@ -68,16 +82,9 @@ tell_failure(struct conn *c, const struct identity *id, int r, int retries,
 	if ((line = say_failure(r, retries, id->comment, why)) == NULL)
 		return;
 	fp = key_fingerprint(id->key, opts.fp_hash);
-	memset(&ni, 0, sizeof(ni));
+	tell_notice_info(&ni, c, id, fp, token);
 	ni.event = "failure";
 	ni.message = line;
-	ni.key = fp;
-	ni.key_type = key_type_short(id->key);
-	ni.comment = id->comment;
-	ni.token = token;
-	ni.requester = conn_requester(c);
-	ni.pid = c->pid;
-	ni.uid = c->uid;
 	ni.result = ska_err(r);
 	notice_failure(&ni);
 	free(fp);

@@ -40,6 +40,14 @@ void tell_words_clear(struct tell_words *tw);
 void tell_failure(struct conn *c, const struct identity *id, int r,
     int retries, const char *token, const char *why);
 
+/*
+ * The notice fields every notice about c's request with id carries: its
+ * key (fp: the fingerprint), the token, who asked.  ni is zeroed first.
+ */
+struct notice_info;
+void tell_notice_info(struct notice_info *ni, struct conn *c,
+    const struct identity *id, const char *fp, const char *token);
+
 /* Did c's request come through a forwarded agent (a session-bind says so)? */
 int tell_forwarded(const struct conn *c);
 
