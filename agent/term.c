@@ -143,6 +143,20 @@ term_owner_for(uid_t peer)
 	return peer == 0 ? getuid() : peer;
 }
 
+/*
+ * Is dev the agent's own controlling terminal (skagent -D run in the
+ * background of a shell)?  There a background job's read or mode change
+ * would stop the agent (SIGTTIN, SIGTTOU).
+ */
+static int
+own_terminal(dev_t dev)
+{
+	struct proc_stat st;
+
+	return proc_read_stat("/proc", getpid(), &st) == 0 && st.tty_nr != 0 &&
+	    decode_tty_nr(st.tty_nr) == dev;
+}
+
 int
 term_open(const struct term_id *t, uid_t peer, const char **whyp)
 {
@@ -151,6 +165,10 @@ term_open(const struct term_id *t, uid_t peer, const char **whyp)
 	int fd;
 
 	*whyp = NULL;
+	if (own_terminal(t->rdev)) {
+		*whyp = "it is the agent's own terminal";
+		return -1;
+	}
 	if (stat(t->path, &st) != 0 || !S_ISCHR(st.st_mode) ||
 	    st.st_rdev != t->rdev) {
 		*whyp = "the terminal is gone";

@@ -14,7 +14,9 @@
  * user's.  Root as the requester (sudo ssh, which the agent lets connect)
  * gets the agent's own user's terminals (sudo keeps the user's terminal);
  * a terminal root owns is not opened for it.  The owner is checked before
- * the node is opened, and again on the open descriptor.
+ * the node is opened, and again on the open descriptor.  The agent's own
+ * controlling terminal (skagent -D in the background of a shell) is never
+ * used: job control would stop the agent there.
  *
  * Opening: O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, so the agent never
  * gets a controlling terminal and never blocks on one.  The agent is in

@@ -99,7 +99,12 @@ main(void)
 		if ((kid = fork()) == 0) {
 			_exit(read(sync[0], &c, 1) == 0 ? 0 : 1);
 		}
+		/* its own terminal, as an agent in it would see it */
+		c = term_find("/proc", "/dev", "/sys", getpid(), &t, &why) == 0 &&
+		    term_open(&t, getuid(), &why) == -1 && why != NULL &&
+		    strcmp(why, "it is the agent's own terminal") == 0;
 		if (write(ready[1], &kid, sizeof(kid)) != sizeof(kid) ||
+		    write(ready[1], &c, 1) != 1 ||
 		    read(sync[0], &c, 1) != 0)
 			_exit(1);
 		waitpid(kid, NULL, 0);
@@ -107,8 +112,11 @@ main(void)
 	}
 	close(sync[0]);
 	close(ready[1]);
-	if (read(ready[0], &kid, sizeof(kid)) != sizeof(kid))
+	if (read(ready[0], &kid, sizeof(kid)) != sizeof(kid) ||
+	    read(ready[0], &c, 1) != 1)
 		abort();
+	ok(c, "a process's own controlling terminal: never opened for it "
+	    "(the agent's, job control would stop it)");
 
 	ok(term_find("/proc", "/dev", "/sys", leader, &t, &why) == 0,
 	    "the leader's terminal is found");
