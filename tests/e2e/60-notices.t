@@ -99,6 +99,10 @@ fails "touch refused: the signature fails" ssh-add -T "$T/ed.pub"
 kill -USR1 "$TOK_PID_one"
 ok "done event after the refusal" wait_for 5 test -f "$T/n/3.done"
 is "SKAGENT_RESULT: touch refused" "$(nv "$T/n/3.done" SKAGENT_RESULT)" "touch refused"
+ok "and a failure event, the user's to act on" wait_for 5 test -f "$T/n/0.failure"
+is "failure: SKAGENT_RESULT and the line for a person" \
+	"$(nv "$T/n/0.failure" SKAGENT_RESULT)|$(cat "$T/n/0.failure.msg")" \
+	"touch refused|skagent: touch refused: nothing signed with ed-sk"
 
 # the client leaves while the token waits: withdrawn at once
 ssh-add -T "$T/ed.pub" & pending=$!
