@@ -25,6 +25,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "options.h"
+#include "p11.h"
 #include "pincache.h"
 #include "pool.h"
 #include "record.h"
@@ -797,6 +798,7 @@ shutdown_agent(int fd)
 	pincache_shutdown();
 	sk_shutdown();
 	term_ask_shutdown();	/* the terminals asked on, as they were */
+	p11_module_close_all();	/* the helpers finalize their modules and exit */
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");
