@@ -193,6 +193,9 @@ $(UNIX_IO_USERS:=.o): CPPFLAGS += -Itests
 
 # Unit tests of the agent's pure parts link the agent objects they test.
 tests/unit/test-notices: agent/proc.o agent/recfmt.o
+tests/unit/test-term: agent/term.o agent/proc.o
+tests/unit/test-say: tests/unit/test-say.o agent/say.o agent/destview.o agent/proc.o agent/log.o $(TAP_OBJ) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) $(TORTURE_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/helpers/%: tests/helpers/%.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -4,10 +4,13 @@
  * owns the question: it withdraws it with ask_cancel() when it is
  * cancelled, and hears the answer through its callback otherwise.
  *
- * Today the one way to ask is $SSH_ASKPASS as OpenSSH runs it (a display,
- * or SSH_ASKPASS_REQUIRE=force).  Another way (the requester's terminal)
- * is one more struct ask_ops, chosen in ask_start(); nothing that asks
- * changes.
+ * The ways to ask, each a struct ask_ops, the first that applies:
+ *   1. $SSH_ASKPASS as OpenSSH runs it, when there is a display (DISPLAY,
+ *      WAYLAND_DISPLAY) or SSH_ASKPASS_REQUIRE=force;
+ *   2. the requester's terminal (termask.h), unless the request came
+ *      through a forwarded agent: the local ssh is in an interactive
+ *      session there and would race the question for the keystrokes;
+ *   3. none: SKA_ERR_PROMPT_UNAVAILABLE, with why for the user.
  */
 #ifndef SKA_ASK_H
 #define SKA_ASK_H
@@ -33,19 +36,31 @@ enum ask_kind {
 typedef void ask_done_fn(int r, char *pin, void *arg);
 
 /*
- * Asks text (one question; it may hold newlines) for c's request.  0 with
- * *ap set, or SKA_ERR_PROMPT_UNAVAILABLE when there is no way to ask here,
- * or another error (nothing logged, cb not called).
+ * Asks text (one question; it may hold newlines) for c's request; on a
+ * terminal term_text instead (say_prompt: 80 columns, ending in the
+ * prompt), or text when it is NULL.  0 with *ap set, or
+ * SKA_ERR_PROMPT_UNAVAILABLE when there is no way to ask here (*whyp,
+ * unless NULL, a phrase for the user saying why), or another error
+ * (nothing logged, cb not called).
  */
 int ask_start(enum ask_kind kind, struct conn *c, const char *text,
-    ask_done_fn *cb, void *arg, struct ask **ap) SKA_WUR;
+    const char *term_text, ask_done_fn *cb, void *arg, struct ask **ap,
+    const char **whyp) SKA_WUR;
 /* Withdraws the question: cb is not called.  NULL is fine. */
 void ask_cancel(struct ask *a);
+/*
+ * The same for a request cancelled for reason (request.h): a terminal
+ * that showed the question says why it was withdrawn.
+ */
+void ask_withdraw(struct ask *a, int reason);
 
 /* For the ways to ask. */
 struct ask_ops {
 	const char *name;
-	/* Shows a->text; 0, or a negative SKA_ERR_* (a is then freed). */
+	/*
+	 * Shows a->text; 0, or a negative SKA_ERR_* (a is then freed):
+	 * SKA_ERR_PROMPT_UNAVAILABLE with a->why when this way cannot ask.
+	 */
 	int (*start)(struct ask *a);
 	/* Takes the question back (a->priv's resources); a is then freed. */
 	void (*cancel)(struct ask *a);
@@ -55,6 +70,9 @@ struct ask {
 	enum ask_kind kind;
 	struct conn *conn;	/* valid until the answer or the cancel */
 	char *text;
+	char *term_text;	/* for a terminal */
+	const char *why;	/* start: why this way cannot ask */
+	int withdrawn;		/* cancel: why (ask_withdraw's reason), or 0 */
 	ask_done_fn *cb;
 	void *arg;
 	void *priv;		/* the way's own */

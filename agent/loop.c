@@ -456,7 +456,13 @@ loop_run(int listen_fd, pid_t parent_pid)
 		in_batch = 0;
 		graveyard_free();
 	}
-	/* requests in flight end now: a token job must not keep us 30 s */
+	/*
+	 * requests in flight end now: a token job must not keep us 30 s.
+	 * Signatures first, their clients still there: a question on a
+	 * terminal is withdrawn, the terminal restored, before its client
+	 * hears and its shell takes the terminal back.
+	 */
+	request_cancel_signing(NULL, SKA_ERR_CANCELLED);
 	while (conns != NULL)
 		conn_close(conns);
 	graveyard_free();

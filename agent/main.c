@@ -31,6 +31,7 @@
 #include "record.h"
 #include "secmem.h"
 #include "status.h"
+#include "termask.h"
 #include "token.h"
 #include "tokens.h"
 
@@ -796,6 +797,7 @@ shutdown_agent(int fd)
 	record_shutdown();
 	pincache_shutdown();
 	sk_shutdown();
+	term_ask_shutdown();	/* the terminals asked on, as they were */
 	p11_module_close_all();	/* the helpers finalize their modules and exit */
 	keystore_wipe();
 	token_ctx_free(agent_tokens);

@@ -11,10 +11,11 @@
 #include "child.h"
 #include "log.h"
 #include "notify.h"
+#include "term.h"
 
 #define ASKPASS_DEFAULT	"/usr/bin/ssh-askpass"
 #define DESKTOP_EXPIRE_MS	30000	/* the token layer's touch wait */
-#define NOTICE_NENV	12
+#define NOTICE_NENV	13
 
 enum channel { CH_NONE, CH_CMD, CH_DESKTOP, CH_ASKPASS, CH_TERMINAL };
 
@@ -86,6 +87,15 @@ path_find(const char *name)
 	return NULL;
 }
 
+/* All there is to say: the detail where there is one, else the message. */
+static const char *
+full_text(const struct notice_info *ni)
+{
+	if (ni->detail != NULL)
+		return ni->detail;
+	return ni->message != NULL ? ni->message : "";
+}
+
 static void
 env_free(char **env)
 {
@@ -126,7 +136,7 @@ env_fill(struct notice *n, const struct notice_info *ni)
 		snprintf(pid, sizeof(pid), "%ld", (long)ni->pid);
 		ENV("SKAGENT_EVENT", ni->event);
 		ENV("SKAGENT_NOTICE", num);
-		ENV("SKAGENT_MESSAGE", ni->message);
+		ENV("SKAGENT_MESSAGE", full_text(ni));
 		ENV("SKAGENT_KEY", ni->key);
 		ENV("SKAGENT_KEY_TYPE", ni->key_type);
 		ENV("SKAGENT_COMMENT", ni->comment);
@@ -134,9 +144,10 @@ env_fill(struct notice *n, const struct notice_info *ni)
 		ENV("SKAGENT_REQUESTER", ni->requester);
 		ENV("SKAGENT_PID", ni->pid > 0 ? pid : "");
 		ENV("SKAGENT_DESTINATION", ni->destination);
+		ENV("SKAGENT_DESTINATION_NAME", ni->dest_name);
 		ENV("SKAGENT_FORWARDED", ni->destination == NULL ? "" :
 		    ni->forwarded ? "yes" : "no");
-		ENV("SKAGENT_RESULT", "");
+		ENV("SKAGENT_RESULT", ni->result);
 	}
 #undef ENV
 	return r;
@@ -238,8 +249,7 @@ start_desktop(struct notice *n, const struct notice_info *ni,
 	    "--urgency=critical", "--icon=dialog-password", expire,
 	    "Security key: touch needed", NULL, NULL };
 
-	if ((body = markup_escape(ni->message != NULL ? ni->message :
-	    "")) == NULL)
+	if ((body = markup_escape(full_text(ni))) == NULL)
 		return -1;
 	snprintf(expire, sizeof(expire), "--expire-time=%d",
 	    DESKTOP_EXPIRE_MS);
@@ -256,7 +266,7 @@ start_askpass(struct notice *n, const struct notice_info *ni)
 	const char *argv[3];
 
 	argv[0] = askpass_program();
-	argv[1] = ni->message != NULL ? ni->message : "";
+	argv[1] = full_text(ni);
 	argv[2] = NULL;
 	n->child = child_spawn(argv, env, 0, child_gone, n);
 	return n->child != NULL ? 0 : -1;
@@ -282,27 +292,18 @@ one_line(const char *msg)
 	return s;
 }
 
-/* A line on the requester's stderr, if that is a terminal. */
+/* The message on the requester's terminal, if it has one of its own. */
 static int
 start_terminal(const struct notice_info *ni)
 {
-	char path[64], *line = NULL, *msg;
-	int fd, r = -1, len;
+	char *text = NULL;
+	int r;
 
-	if (ni->pid <= 0 || (msg = one_line(ni->message)) == NULL)
+	if (ni->pid <= 0 || asprintf(&text, "%s\n", ni->message != NULL ?
+	    ni->message : "") < 0)
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/fd/2", (long)ni->pid);
-	if ((fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK |
-	    O_CLOEXEC)) == -1) {
-		free(msg);
-		return -1;
-	}
-	if (isatty(fd) && (len = asprintf(&line, "%s (skagent)\r\n",
-	    msg)) > 0)
-		r = write(fd, line, (size_t)len) == len ? 0 : -1;
-	free(line);
-	free(msg);
-	close(fd);
+	r = term_say(ni->pid, ni->uid, text, NULL);
+	free(text);
 	return r;
 }
 
@@ -325,7 +326,7 @@ notice_start(const struct notice_info *ni)
 	const char *bus;
 	int r = -1;
 
-	log_message(ni->message);
+	log_message(full_text(ni));
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return NULL;
 	n->serial = ++serial;
@@ -407,4 +408,36 @@ notice_done(struct notice *n, const char *logline, const char *result)
 		break;
 	}
 	notice_free(n);
+}
+
+void
+notice_failure(const struct notice_info *ni)
+{
+	struct notice n;
+	const char *argv[] = { "/bin/sh", "-c", notify_cmd, NULL };
+	const char *dargv[] = { NULL, "--app-name=skagent", "--urgency=normal",
+	    "--icon=dialog-error", "Security key", NULL, NULL };
+	char *desktop = NULL, *body = NULL;
+	const char *bus;
+
+	/* the failure itself was logged where it happened; serial 0 */
+	memset(&n, 0, sizeof(n));
+	if (notify_cmd != NULL) {
+		/* once, left to run to its end */
+		if (env_fill(&n, ni) != 0 || child_spawn_group(argv,
+		    (const char *const *)n.env, 0, NULL, NULL) == NULL)
+			error("cannot run the notify command");
+		env_free(n.env);
+	} else if ((bus = getenv("DBUS_SESSION_BUS_ADDRESS")) != NULL &&
+	    *bus != '\0' && (desktop = path_find("notify-send")) != NULL &&
+	    (body = markup_escape(ni->message != NULL ? ni->message :
+	    "")) != NULL) {
+		dargv[0] = desktop;
+		dargv[5] = body;
+		if (child_spawn(dargv, NULL, 0, NULL, NULL) == NULL)
+			debug("cannot show a desktop notification");
+	}
+	free(body);
+	free(desktop);
+	(void)start_terminal(ni);
 }

@@ -11,8 +11,14 @@
  *     when gdbus is in PATH, else left to expire after the touch wait;
  *   - OpenSSH's convention, $SSH_ASKPASS with SSH_ASKPASS_PROMPT=none, when
  *     a display is there (or SSH_ASKPASS_REQUIRE=force), killed at the end;
- *   - the requesting process's terminal: a line on its stderr when that
- *     is a terminal (as ssh itself prints it when it holds the key).
+ *   - the requesting process's controlling terminal (term.h), when it
+ *     has one and the requesting uid owns it (as ssh itself prints it
+ *     when it holds the key).
+ *
+ * A failure the user can act on (say_failure; logged where it happened)
+ * runs --notify-cmd once with SKAGENT_EVENT=failure (else shows a desktop
+ * notification), and is written on the requester's terminal whatever
+ * else was used.
  */
 #ifndef SKA_NOTIFY_H
 #define SKA_NOTIFY_H
@@ -23,16 +29,21 @@ struct notice;
 
 /* What a notice says; every string may be NULL. */
 struct notice_info {
-	const char *event;	/* "touch" or "select" */
-	const char *message;	/* the sentence for a person */
+	const char *event;	/* "touch", "select" or "failure" */
+	const char *message;	/* for a terminal: two lines at most (say.h) */
+	const char *detail;	/* for the rest (desktop, askpass, --notify-cmd,
+				   the log): all of it; NULL: message */
 	const char *key;	/* fingerprint */
 	const char *key_type;	/* "ED25519-SK" */
 	const char *comment;
 	const char *token;	/* the token that waits; "" while choosing */
 	const char *requester;	/* "ssh (1234) <- bash (1100)" */
 	pid_t pid;		/* the requesting process, 0 unknown */
+	uid_t uid;		/* its uid (whose terminal may be used) */
 	const char *destination;	/* host key fingerprint, or NULL */
+	const char *dest_name;	/* its name as typed, when confirmed */
 	int forwarded;
+	const char *result;	/* failure: why (SKAGENT_RESULT) */
 };
 
 /* --notify-cmd (NULL: none); the string must outlive the agent's loop. */
@@ -45,6 +56,9 @@ struct notice *notice_start(const struct notice_info *ni);
  * not) is SKAGENT_RESULT of the done event.  NULL n is fine.
  */
 void notice_done(struct notice *n, const char *logline, const char *result);
+
+/* A failure (see above): nothing to withdraw. */
+void notice_failure(const struct notice_info *ni);
 
 /* Whether SSH_ASKPASS may be used: a display, or SSH_ASKPASS_REQUIRE=force. */
 int askpass_allowed(void);

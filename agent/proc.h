@@ -24,4 +24,22 @@
 void proc_chain(const char *procroot, pid_t pid, pid_t stop_pid, int max,
     char *buf, size_t len);
 
+/* What /proc/PID/stat says of a process (proc(5)). */
+#define PROC_COMM_MAX		64
+struct proc_stat {
+	char comm[PROC_COMM_MAX];	/* printable ASCII, others as '?' */
+	pid_t ppid, pgrp, sid;
+	unsigned int tty_nr;		/* controlling terminal (0: none) */
+	pid_t tpgid;			/* its foreground group (-1: none) */
+};
+/* 0, or -1 when the entry cannot be read or parsed. */
+int proc_read_stat(const char *procroot, pid_t pid, struct proc_stat *st);
+
+/*
+ * /proc/PID/cmdline into buf (len bytes at most): the arguments, each
+ * NUL-terminated.  The length read, or -1 (gone, unreadable, empty: a
+ * kernel thread or a zombie).
+ */
+ssize_t proc_cmdline(const char *procroot, pid_t pid, char *buf, size_t len);
+
 #endif

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "pool.h"
 #include "sign.h"
+#include "tell.h"
 
 /* In memory: on the CPU pool, or inline when that is quicker. */
 
@@ -140,6 +141,7 @@ sign_free(struct request *rq)
 	ask_cancel(s->prompt);
 	if (s->signer->free != NULL)
 		s->signer->free(s);
+	tell_words_clear(&s->words);
 	if (s->data != NULL) {
 		sodium_memzero(s->data, s->dlen);
 		free(s->data);
@@ -153,7 +155,7 @@ sign_cancel(struct request *rq)
 {
 	struct sign_req *s = (struct sign_req *)rq;
 
-	ask_cancel(s->prompt);
+	ask_withdraw(s->prompt, rq->cancelled);
 	s->prompt = NULL;
 	if (!s->signing) {
 		/* only the confirmation was open */
@@ -193,6 +195,12 @@ sign_done(struct sign_req *s, int r)
 
 	if (rq->cancelled != 0)
 		r = rq->cancelled;
+	else if (r != 0) {
+		if (r == SKA_ERR_PIN_REQUIRED && s->why != NULL)
+			r = SKA_ERR_PROMPT_UNAVAILABLE;	/* not asked: why */
+		tell_failure(rq->conn, rq->id, r, s->retries,
+		    s->token != NULL ? s->token : "", s->why);
+	}
 	if (s->signer->record != NULL)
 		sk = s->signer->record(s, &rs);
 	record_sign(rq->conn, rq->id, r, sk, s->data, s->dlen);
@@ -211,12 +219,32 @@ sign_asked(int r, char *pin, void *arg)
 	cb(r, pin, s);
 }
 
+const struct say_what *
+sign_words(struct sign_req *s)
+{
+	if (!s->words_made) {
+		tell_words_make(s->rq.conn, s->rq.id, s->data, s->dlen,
+		    &s->words);
+		s->words_made = 1;
+	}
+	return &s->words.w;
+}
+
 int
 sign_ask(struct sign_req *s, enum ask_kind kind, const char *text,
     ask_done_fn *cb)
 {
+	char *question;
+	int r;
+
+	if ((question = say_prompt(kind == ASK_PIN ? SAY_PIN : SAY_CONFIRM,
+	    sign_words(s))) == NULL)
+		return SKA_ERR_ALLOC_FAIL;
 	s->ask_cb = cb;
-	return ask_start(kind, s->rq.conn, text, sign_asked, s, &s->prompt);
+	r = ask_start(kind, s->rq.conn, text, question, sign_asked, s,
+	    &s->prompt, &s->why);
+	free(question);
+	return r;
 }
 
 static void
@@ -249,16 +277,7 @@ confirmed(int r, char *pin, void *arg)
 static int
 confirm_required(struct conn *c, const struct identity *id)
 {
-	size_t i;
-
-	if (id->confirm)
-		return 1;
-	if (!opts.confirm_forwarded)
-		return 0;
-	for (i = 0; i < c->nbinds; i++)
-		if (c->binds[i].forwarded)
-			return 1;
-	return 0;
+	return id->confirm || (opts.confirm_forwarded && tell_forwarded(c));
 }
 
 static int
@@ -278,8 +297,8 @@ ask_confirm(struct sign_req *s)
 	if (text != NULL)
 		r = sign_ask(s, ASK_CONFIRM, text, confirmed);
 	if (r == SKA_ERR_PROMPT_UNAVAILABLE)
-		error("confirmation needs SSH_ASKPASS and a display "
-		    "(or SSH_ASKPASS_REQUIRE=force)");
+		error("cannot ask for confirmation of key %s: %s", id->comment,
+		    s->why != NULL ? s->why : "no way to ask");
 	free(text);
 	free(dest);
 	free(fp);
@@ -332,6 +351,7 @@ sign_request(struct conn *c, struct sshbuf *msg)
 	    (s = calloc(1, signer->size)) == NULL)
 		goto fail;
 	s->signer = signer;
+	s->retries = -1;
 	if ((s->sig = sshbuf_new()) == NULL ||
 	    (s->data = malloc(dlen == 0 ? 1 : dlen)) == NULL) {
 		sign_free(&s->rq);
@@ -353,10 +373,9 @@ sign_request(struct conn *c, struct sshbuf *msg)
 		return;
 	}
 	if (confirm_required(c, id)) {
-		if (ask_confirm(s) != 0) {
+		if ((r = ask_confirm(s)) != 0) {
 			error("cannot ask for confirmation; refusing");
-			conn_reply_status(c, 0);
-			request_end(&s->rq);
+			sign_done(s, r);
 		}
 		return;
 	}

@@ -22,6 +22,7 @@
 #include "record.h"
 #include "request.h"
 #include "sshbuf.h"
+#include "tell.h"
 
 struct conn;
 struct sign_req;
@@ -66,6 +67,12 @@ struct sign_req {
 	struct ask *prompt;		/* a question open (confirm, PIN) */
 	ask_done_fn *ask_cb;		/* sign.c: who hears its answer */
 	int signing;			/* the signer has started */
+	/* for telling the user (tell.h): set by sign.c and the signers */
+	struct tell_words words;	/* what it is for (sign_words) */
+	int words_made;
+	const char *why;		/* why nobody could be asked */
+	int retries;			/* PIN tries left after a PIN error; -1 */
+	const char *token;		/* the token used, or NULL */
 };
 
 /* proto.c's handler for SSH2_AGENTC_SIGN_REQUEST. */
@@ -73,15 +80,19 @@ void sign_request(struct conn *c, struct sshbuf *msg);
 /*
  * The signature is made (r 0, s->sig) or failed: recorded, answered, the
  * request ended (s freed).  A cancelled request answers failure whatever r.
+ * A failure the user can act on is told where they look (tell_failure).
  */
 void sign_done(struct sign_req *s, int r);
 /*
  * For a signer: asks the user (sign.c withdraws the question if the
- * request is cancelled).  cb gets s as its arg.  0, or an error (cb will
- * not run).
+ * request is cancelled): text for askpass, and on a terminal the question
+ * say_prompt(kind's action) words from sign_words.  cb gets s as its arg.
+ * 0, or an error (cb will not run; s->why says why nobody could be asked).
  */
 int sign_ask(struct sign_req *s, enum ask_kind kind, const char *text,
     ask_done_fn *cb) SKA_WUR;
+/* What s is for, in the words of say.h (made once). */
+const struct say_what *sign_words(struct sign_req *s);
 /* How many in-memory signatures are running on workers (a lock waits). */
 unsigned int sign_in_flight(void);
 

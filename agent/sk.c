@@ -3,7 +3,8 @@
  * token pool (it may wait for a touch); the loop meanwhile serves everyone
  * else.  A key that needs a PIN is tried once without, as OpenSSH does;
  * on PIN_REQUIRED the PIN cache (--pin-cache) is tried, else the user is
- * asked once through SSH_ASKPASS, and the signature is tried once more on
+ * asked once (ask.h: askpass, else the requester's terminal), and the
+ * signature is tried once more on
  * the token that asked: the token's retry counter is never spent in a
  * loop.  A cached PIN the token refuses is forgotten at once and the user
  * asked instead, so it costs one retry.  When the token waits for a touch
@@ -33,7 +34,7 @@
 #include "presence.h"
 #include "record.h"
 #include "secmem.h"
-#include "sigdata.h"
+#include "say.h"
 #include "sign.h"
 #include "sk.h"
 #include "skhelper.h"
@@ -123,49 +124,51 @@ show_notice(struct sk_req *s, int ev, const char *token)
 {
 	struct conn *c = s->s.rq.conn;
 	struct identity *id = ID(s);
+	const struct say_what *w = sign_words(&s->s);
 	struct notice_info ni;
-	char *fp, *dest, *text = NULL, *msg = NULL, *what = NULL;
-	const char *use = NULL;
+	char *fp, *msg = NULL, *detail = NULL, *what = NULL;
 
 	notice_done(s->notice, NULL, ev == TOKEN_EVENT_TOUCH ? "chosen" :
 	    "again");
 	s->notice = NULL;
 	fp = fingerprint(s);
-	dest = conn_destination(c, &ni.forwarded);
-	use = sigdata_describe(s->s.data, s->s.dlen, &text);
-	if (use != NULL && strcmp(use, "login") == 0) {
-		if (asprintf(&what, "\nfor a login as %s%s%s%s", text,
-		    dest != NULL ? " to host " : "", dest != NULL ? dest : "",
-		    dest != NULL && ni.forwarded ?
-		    " through a forwarded agent" : "") < 0)
+	/* the terminal's two lines (say.h) */
+	msg = say_notice(ev == TOKEN_EVENT_TOUCH ? SAY_TOUCH : SAY_SELECT, w);
+	/* the desktop's, askpass's, --notify-cmd's and the log's: all of it */
+	if (w->use != NULL && strcmp(w->use, "login") == 0) {
+		if (asprintf(&what, "\nfor a login as %s%s%s%s%s%s", w->use_text,
+		    w->fp != NULL ? " to host " : "", w->fp != NULL ? w->fp : "",
+		    w->fp != NULL && w->forwarded ?
+		    " through a forwarded agent" : "",
+		    w->dest != NULL && w->dest->confirmed ?
+		    "\nknown to known_hosts as " : "",
+		    w->dest != NULL && w->dest->confirmed ? w->dest->name : "") < 0)
 			what = NULL;
-	} else if (use != NULL) {
+	} else if (w->use != NULL) {
 		if (asprintf(&what, "\nfor an SSHSIG signature (namespace "
-		    "%s)", text) < 0)
+		    "%s)", w->use_text) < 0)
 			what = NULL;
 	}
-	if (asprintf(&msg, "%s key %s %s (%s)%s%s\nrequested by %s%s",
+	if (asprintf(&detail, "%s key %s %s (%s)%s%s\nrequested by %s%s",
 	    ev == TOKEN_EVENT_TOUCH ? "Confirm user presence for" :
 	    "Touch the security key that holds", key_type_short(id->key),
 	    fp, id->comment, *token != '\0' ? "\non security key " : "",
 	    token, *conn_requester(c) != '\0' ? conn_requester(c) :
 	    "an unknown process", what != NULL ? what : "") < 0)
-		msg = NULL;
+		detail = NULL;
+	tell_notice_info(&ni, c, id, fp, token);
 	ni.event = ev == TOKEN_EVENT_TOUCH ? "touch" : "select";
 	ni.message = msg;
-	ni.key = fp;
-	ni.key_type = key_type_short(id->key);
-	ni.comment = id->comment;
-	ni.token = token;
-	ni.requester = conn_requester(c);
-	ni.pid = c->pid;
-	ni.destination = dest;
+	ni.detail = detail;
+	ni.destination = w->fp;
+	ni.dest_name = w->dest != NULL && w->dest->confirmed ? w->dest->name :
+	    NULL;
+	ni.forwarded = w->forwarded;
 	s->notice = notice_start(&ni);
 	free(fp);
-	free(dest);
-	free(text);
 	free(what);
 	free(msg);
+	free(detail);
 }
 
 static void
@@ -242,9 +245,8 @@ ask_pin(struct sk_req *s, const char *spec)
 	r = sign_ask(&s->s, ASK_PIN, prompt, pin_answer);
 	free(prompt);
 	if (r == SKA_ERR_PROMPT_UNAVAILABLE)
-		error("a PIN is needed for key %s but there is no way to ask "
-		    "(no display; set SSH_ASKPASS_REQUIRE=force to use SSH_ASKPASS)",
-		    ID(s)->comment);
+		error("a PIN is needed for key %s but it cannot be asked: %s",
+		    ID(s)->comment, s->s.why != NULL ? s->s.why : "no way");
 	return r == 0 ? 0 : -1;
 }
 
@@ -301,6 +303,8 @@ token_done(struct job *j)
 	notice_done(s->notice, s->r == 0 && up ? "User presence confirmed" :
 	    NULL, s->r == 0 ? "ok" : ska_err(s->r));
 	s->notice = NULL;
+	s->s.retries = s->treq.pin_retries;
+	s->s.token = token_used(s);
 	presence_signed(ID(s), s->r, s->treq.token);
 	if (s->s.rq.cancelled != 0) {
 		logit("signature with security key %s cancelled: %s (%s)",

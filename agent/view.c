@@ -4,9 +4,11 @@
  * comments, process names) is shown without control characters, so a
  * comment cannot drive the terminal.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "agent-client.h"
 #include "key.h"
 #include "record.h"
+#include "say.h"
 #include "sshbuf.h"
 #include "status.h"
 
@@ -44,37 +47,66 @@ term_safe(const char *s)
 	return out;
 }
 
-/* Characters (UTF-8 sequences) in s. */
-static size_t
-width(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* s cut to at most max characters (in place), "..." marking the cut. */
 static void
 cut(char *s, size_t max)
 {
-	size_t n = 0, i;
+	char *c;
 
-	if (width(s) <= max || max < 4)
+	if (say_width(s) <= max || (c = say_clip(s, max)) == NULL)
 		return;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && n++ == max - 3)
-			break;
+	strcpy(s, c);	/* never longer than s */
+	free(c);
+}
+
+/* The terminal's width: $COLUMNS, else stdout's window; 0: no limit. */
+static size_t
+term_cols(void)
+{
+	struct winsize ws;
+	const char *e = getenv("COLUMNS");
+	char *end;
+	long v;
+
+	if (e != NULL && *e != '\0') {
+		v = strtol(e, &end, 10);
+		if (*end == '\0' && v >= 20 && v <= 10000)
+			return (size_t)v;
 	}
-	strcpy(s + i, "...");
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ,
+	    &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 0;
+}
+
+static size_t cols;	/* term_cols(), for this run */
+
+/* A line of output, folded to the terminal (hang: the indent after). */
+static void
+out(size_t hang, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+out(size_t hang, const char *fmt, ...)
+{
+	va_list ap;
+	char *line = NULL, *folded;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((folded = say_fold(line, cols, hang)) != NULL)
+		fputs(folded, stdout);
+	free(folded);
+	free(line);
 }
 
 static void
 pad(const char *s, size_t w)
 {
-	size_t n = width(s);
+	size_t n = say_width(s);
 
 	fputs(s, stdout);
 	for (; n < w; n++)
@@ -189,8 +221,6 @@ row_from_line(const char *line, struct row *row)
 		free(row->col[i]);
 		row->col[i] = t;
 	}
-	cut(row->col[3], COL_COMMENT);
-	cut(row->col[4], COL_REQUESTER);
 	return 0;
 }
 
@@ -205,13 +235,32 @@ rows_free(struct row *rows, size_t n)
 	free(rows);
 }
 
+/*
+ * A record per block where the table is wider than the terminal: time,
+ * result, key and comment; the requester; the details, each folded.
+ */
+static void
+print_blocks(const struct row *rows, size_t n, const char *indent)
+{
+	size_t i, in = strlen(indent);
+
+	for (i = 0; i < n; i++) {
+		out(in + 4, "%s%s  %s  %s  %s", indent, rows[i].col[0],
+		    rows[i].col[1], rows[i].col[2], rows[i].col[3]);
+		if (*rows[i].col[4] != '\0')
+			out(in + 4, "%s  %s", indent, rows[i].col[4]);
+		if (*rows[i].col[5] != '\0')
+			out(in + 4, "%s  %s", indent, rows[i].col[5]);
+	}
+}
+
 static int
 print_records(char **lines, size_t n, const char *indent)
 {
 	static const char *head[NCOL] = { "TIME", "RESULT", "KEY", "COMMENT",
 	    "REQUESTER", "DETAILS" };
 	struct row *rows;
-	size_t w[NCOL], i, k;
+	size_t w[NCOL], i, k, total;
 
 	if ((rows = calloc(n + 1, sizeof(*rows))) == NULL)
 		return -1;
@@ -223,8 +272,25 @@ print_records(char **lines, size_t n, const char *indent)
 			return -1;
 		}
 		for (k = 0; k < NCOL; k++)
-			if (width(rows[i].col[k]) > w[k])
-				w[k] = width(rows[i].col[k]);
+			if (say_width(rows[i].col[k]) > w[k])
+				w[k] = say_width(rows[i].col[k]);
+	}
+	for (total = strlen(indent), k = 0; k < NCOL; k++)
+		total += w[k] + (k + 1 < NCOL ? 2 : 0);
+	if (cols != 0 && total > cols) {
+		print_blocks(rows, n, indent);
+		rows_free(rows, n);
+		return 0;
+	}
+	/* the table: long comments and requesters cut */
+	w[3] = strlen(head[3]);
+	w[4] = strlen(head[4]);
+	for (i = 0; i < n; i++) {
+		cut(rows[i].col[3], COL_COMMENT);
+		cut(rows[i].col[4], COL_REQUESTER);
+		for (k = 3; k <= 4; k++)
+			if (say_width(rows[i].col[k]) > w[k])
+				w[k] = say_width(rows[i].col[k]);
 	}
 	fputs(indent, stdout);
 	for (k = 0; k < NCOL; k++) {
@@ -248,6 +314,7 @@ view_log(size_t n, int json)
 	size_t nlines = 0, i;
 	int r;
 
+	cols = json ? 0 : term_cols();
 	if ((dir = record_dir()) == NULL) {
 		fprintf(stderr, "skagent: no HOME or XDG_STATE_HOME: no record\n");
 		return 1;
@@ -264,7 +331,7 @@ view_log(size_t n, int json)
 	} else if (nlines == 0) {
 		if (asprintf(&path, "%s/%s", dir, RECORD_FILE) < 0)
 			path = NULL;
-		printf("No signatures recorded in %s\n", path != NULL ? path :
+		out(2, "No signatures recorded in %s", path != NULL ? path :
 		    dir);
 	} else if (print_records(lines, nlines, "") != 0) {
 		fprintf(stderr, "skagent: out of memory\n");
@@ -294,7 +361,7 @@ struct vkey {
 static void
 print_key(const struct vkey *k, int hide_absent)
 {
-	printf("    %s%s%s\n", k->text,
+	out(6, "    %s%s%s", k->text,
 	    k->presence == STATUS_KEY_ABSENT ? "  (token absent)" : "",
 	    hide_absent && !k->listed ? " (not listed: -O hide-absent)" : "");
 }
@@ -352,15 +419,15 @@ print_token(const struct vtoken *t)
 	if (t->cached != STATUS_UNKNOWN)
 		snprintf(cache, sizeof(cache), "PIN cached (%u s left)",
 		    t->cached);
-	printf("  %s%s%s%s\n", spec != NULL ? spec : "?",
+	out(4, "  %s%s%s%s", spec != NULL ? spec : "?",
 	    prod != NULL && *prod != '\0' ? " (" : "", prod != NULL ? prod : "",
 	    prod != NULL && *prod != '\0' ? ")" : "");
 	if (t->state == STATUS_TOKEN_ABSENT)
-		printf("    absent%s%s\n", *cache ? "; " : "", cache);
+		out(6, "    absent%s%s", *cache ? "; " : "", cache);
 	else if (t->state == STATUS_TOKEN_BUSY)
-		printf("    present, in use%s%s\n", *cache ? "; " : "", cache);
+		out(6, "    present, in use%s%s", *cache ? "; " : "", cache);
 	else
-		printf("    present, %s, %s%s%s%s%s\n", t->fido2 ? "FIDO2" :
+		out(6, "    present, %s, %s%s%s%s%s", t->fido2 ? "FIDO2" :
 		    "U2F only", *t->algs ? t->algs : "no algorithm",
 		    *pin ? ", " : "", pin, *cache ? "; " : "", cache);
 	free(spec);
@@ -376,6 +443,7 @@ view_status(void)
 	char **lines = NULL;
 	uint32_t cache_secs, ntok = 0, nkey = 0, nrec = 0, i, j;
 	uint8_t rec_on, hide;
+	char cache[32];
 	int fd = -1, r, any;
 
 	if (sodium_init() < 0) {
@@ -423,12 +491,12 @@ view_status(void)
 		if ((r = sshbuf_get_cstring(reply, &lines[i], NULL)) != 0)
 			goto bad;
 
+	cols = term_cols();
 	if (cache_secs != 0)
-		printf("PIN cache: %u s", cache_secs);
-	else
-		printf("PIN cache: off");
-	printf("; signing record: %s; -O hide-absent: %s\n",
-	    rec_on ? "on" : "off", hide ? "on" : "off");
+		snprintf(cache, sizeof(cache), "%u s", cache_secs);
+	out(2, "PIN cache: %s; signing record: %s; -O hide-absent: %s",
+	    cache_secs != 0 ? cache : "off", rec_on ? "on" : "off",
+	    hide ? "on" : "off");
 	printf("\nSecurity keys (tokens)%s\n", ntok == 0 ? ": none" : "");
 	for (i = 0; i < ntok; i++) {
 		print_token(&toks[i]);
@@ -448,7 +516,7 @@ view_status(void)
 		{
 			char *t = term_safe(keys[j].token);
 
-			printf("  on %s:\n", t != NULL ? t : "?");
+			out(4, "  on %s:", t != NULL ? t : "?");
 			free(t);
 		}
 		print_key(&keys[j], hide);

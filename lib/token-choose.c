@@ -1,7 +1,9 @@
 /*
  * Choosing a token (token.h), as sk-usbhid.c: req->device; the only one
  * present or the one the user touches; for a signature, the one that
- * answers a silent probe, the token that last signed with the key first.
+ * answers a silent probe, the token that last signed with the key first;
+ * for a verify-required one, the last that signed with it, else the only
+ * token that can verify a user or the one touched among those that can.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -40,30 +42,44 @@ select_drop(struct token_op *op, struct token_entry *e, int cancel)
 	token_release(op, e);
 }
 
-/* sk_select_by_touch: the only token, or the first one touched. */
+/* Takes every token an operation may use; those busy or failing are left. */
 static int
-select_by_touch(struct token_op *op, struct token_entry **ep)
+take_all(struct token_op *op, struct token_entry **held, size_t *nheldp)
 {
-	struct token_entry *v[TOKEN_MAX_DEVS], *held[TOKEN_MAX_DEVS];
-	struct token_entry *win = NULL;
-	size_t nv, nheld = 0, i, j;
-	int64_t deadline;
-	int r, fr, touched, busy = 0, err = SKA_ERR_TOUCH_TIMEOUT;
+	struct token_entry *v[TOKEN_MAX_DEVS];
+	size_t nv, i, nheld = 0;
+	int r, busy = 0;
 
+	*nheldp = 0;
 	token_scan(op->ctx);
 	nv = token_candidates(op->ctx, v);
 	for (i = 0; i < nv; i++) {
-		if ((r = token_take(op, v[i], 1)) == SKA_ERR_CANCELLED)
-			goto fail;
+		if ((r = token_take(op, v[i], 1)) == SKA_ERR_CANCELLED) {
+			while (nheld > 0)
+				token_release(op, held[--nheld]);
+			return r;
+		}
 		if (r == SKA_ERR_TOKEN_BUSY)
 			busy = 1;
 		if (r == 0)
 			held[nheld++] = v[i];
 	}
-	if (nheld == 0) {
-		r = busy ? SKA_ERR_TOKEN_BUSY : SKA_ERR_NO_TOKEN;
-		goto fail;
-	}
+	if (nheld == 0)
+		return busy ? SKA_ERR_TOKEN_BUSY : SKA_ERR_NO_TOKEN;
+	*nheldp = nheld;
+	return 0;
+}
+
+/* sk_select_by_touch among held (taken): the only one, or the first touched. */
+static int
+touch_among(struct token_op *op, struct token_entry **held, size_t nheld,
+    struct token_entry **ep)
+{
+	struct token_entry *win = NULL;
+	size_t i;
+	int64_t deadline;
+	int r, fr, touched, err = SKA_ERR_TOUCH_TIMEOUT;
+
 	if (nheld == 1) {
 		*ep = held[0];
 		return 0;
@@ -123,9 +139,52 @@ select_by_touch(struct token_op *op, struct token_entry **ep)
 	*ep = win;
 	return 0;
  fail:
-	for (j = 0; j < nheld; j++)
-		select_drop(op, held[j], 1);
+	for (i = 0; i < nheld; i++)
+		select_drop(op, held[i], 1);
 	return r;
+}
+
+static int
+select_by_touch(struct token_op *op, struct token_entry **ep)
+{
+	struct token_entry *held[TOKEN_MAX_DEVS];
+	size_t nheld;
+	int r;
+
+	if ((r = take_all(op, held, &nheld)) != 0)
+		return r;
+	return touch_among(op, held, nheld, ep);
+}
+
+/*
+ * A verify-required key hides from silent probes (credProtect 3), but only
+ * a token that can verify the user (a PIN set, or built-in UV, as its
+ * getInfo at open says) can hold one: the choice is among those, by touch
+ * only when more than one remains.  With none of them, among all.
+ */
+static int
+select_verifier(struct token_op *op, struct token_entry **ep)
+{
+	struct token_entry *held[TOKEN_MAX_DEVS], *can[TOKEN_MAX_DEVS];
+	size_t nheld, ncan = 0, i;
+	int r;
+
+	if ((r = take_all(op, held, &nheld)) != 0)
+		return r;
+	for (i = 0; i < nheld; i++)
+		if (fido_dev_has_pin(held[i]->dev) ||
+		    fido_dev_has_uv(held[i]->dev))
+			can[ncan++] = held[i];
+	if (ncan == 0 || ncan == nheld)
+		return touch_among(op, held, nheld, ep);
+	for (i = 0; i < nheld; i++)
+		if (!fido_dev_has_pin(held[i]->dev) &&
+		    !fido_dev_has_uv(held[i]->dev))
+			token_release(op, held[i]);
+	if (ncan == 1)
+		token_log(op->ctx, "%s: the only token that can verify the user",
+		    can[0]->spec);
+	return touch_among(op, can, ncan, ep);
 }
 
 int
@@ -139,6 +198,20 @@ token_select(struct token_op *op, struct token_entry **ep)
 	else
 		r = select_by_touch(op, ep);
 	if (r == 0)
+		token_chosen(op, *ep);
+	return r;
+}
+
+/* A verify-required signature's token: req->device, else select_verifier. */
+static int
+select_for_uv(struct token_op *op, struct token_entry **ep)
+{
+	int r;
+
+	*ep = NULL;
+	if (op->req->device != NULL)
+		return token_select(op, ep);
+	if ((r = select_verifier(op, ep)) == 0)
 		token_chosen(op, *ep);
 	return r;
 }
@@ -320,7 +393,7 @@ token_select_signer(struct token_op *op, struct token_signer *s,
 		/* credProtect 3 hides it from a silent probe */
 		if ((e = hint_get(op->ctx, s->id)) == NULL ||
 		    token_take(op, e, 1) != 0)
-			return token_select(op, ep);
+			return select_for_uv(op, ep);
 		s->hinted = 1;
 	} else if ((r = select_by_cred(op, s->id, s->application, s->kh,
 	    s->khlen, &e)) != 0)
@@ -339,7 +412,8 @@ token_signer_done(struct token_op *op, struct token_signer *s,
 		s->hinted = 0;
 		hint_set(op->ctx, s->id, NULL);
 		token_release(op, *ep);
-		if ((*rp = token_select(op, ep)) != 0) {
+		if ((*rp = (s->flags & TOKEN_UV) != 0 ? select_for_uv(op, ep) :
+		    token_select(op, ep)) != 0) {
 			*ep = NULL;
 			return 0;
 		}

@@ -47,12 +47,16 @@
  * verification goes to the token that answers a silent probe (getAssertion,
  * up=false, allowList = the key handle, clientdata 32 zero bytes); the
  * token that last served a key handle is probed first.  Enrollment,
- * resident keys, PIN queries and signatures with verify-required keys use
- * the only present token, or, with several, the one the user touches
- * (fido_dev_get_touch_begin on each, polled every 200 ms, bounded by the
- * touch wait).  A verify-required signature goes straight to the token
- * that last served that key handle, if it is present.  req->device
- * restricts an operation to one token and skips the choice.
+ * resident keys and PIN queries use the only present token, or, with
+ * several, the one the user touches (fido_dev_get_touch_begin on each,
+ * polled every 200 ms, bounded by the touch wait; TOKEN_EVENT_SELECT says
+ * so first).  A verify-required signature (hidden from silent probes by
+ * credProtect 3) goes straight to the token that last served that key
+ * handle, if it is present; else it is chosen the same way among the
+ * tokens that can verify a user (a PIN set or built-in UV, as getInfo
+ * says; all of them when none can): no touch to choose when only one
+ * can.  req->device restricts an operation to one token and skips the
+ * choice.
  *
  * PINs are NUL-terminated strings in locked memory (secmem.h), owned by the
  * caller, handed to libfido2 and never copied or logged by this layer.

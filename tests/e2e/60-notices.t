@@ -99,6 +99,10 @@ fails "touch refused: the signature fails" ssh-add -T "$T/ed.pub"
 kill -USR1 "$TOK_PID_one"
 ok "done event after the refusal" wait_for 5 test -f "$T/n/3.done"
 is "SKAGENT_RESULT: touch refused" "$(nv "$T/n/3.done" SKAGENT_RESULT)" "touch refused"
+ok "and a failure event, the user's to act on" wait_for 5 test -f "$T/n/0.failure"
+is "failure: SKAGENT_RESULT and the line for a person" \
+	"$(nv "$T/n/0.failure" SKAGENT_RESULT)|$(cat "$T/n/0.failure.msg")" \
+	"touch refused|skagent: touch refused: nothing signed with ed-sk"
 
 # the client leaves while the token waits: withdrawn at once
 ssh-add -T "$T/ed.pub" & pending=$!
@@ -175,6 +179,20 @@ like "--status: the last signatures" "$(printf '%s\n' "$st" | sed -n '/^Last sig
 is "--status: all 8 of them" "$(printf '%s\n' "$st" | sed -n '/^Last signatures/,$p' | grep -c '^  20')" 8
 like "--status: the options in force" "$st" "^PIN cache: off; signing record: on; -O hide-absent: off"
 
+# on an 80-column terminal: every line fits, folded between words only
+widest() { awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }
+log80=$(COLUMNS=80 "$SKAGENT" --log)
+st80=$(COLUMNS=80 "$SKAGENT" --status)
+ok "--log, 80 columns: no line is wider" test "$(widest <<<"$log80")" -le 80
+ok "--status, 80 columns: no line is wider" test "$(widest <<<"$st80")" -le 80
+ok "--log: a record a block, its time first" \
+	test "$(grep -c '^20[0-9-]* [0-9:]*  \(ok\|FAILED\)  ' <<<"$log80")" -eq 8
+like "--log: the forwarded login's host key whole, on one line" "$log80" \
+	"(^| )to $(re "$(fp "$T/host/host_ed25519.pub")"),"
+like "--log: the token's name whole" "$log80" "(^| )on unix:$T/one\.tok,"
+like "--status: the key's fingerprint whole" "$st80" "^    ED25519-SK $(re "$(fp "$T/ed.pub")")  ed-sk$"
+like "--status: a requester whole" "$st80" "^    ssh-add \([0-9]+\) <- bash \([0-9]+\)"
+
 # a comment with control characters cannot drive the terminal
 ssh-keygen -q -t ed25519 -N '' -C "$(printf 'evil\033[2J\x9b31m')" -f "$T/evil"
 ssh-add -q "$T/evil" && ssh-add -T "$T/evil.pub"
@@ -183,8 +201,8 @@ ok "nor --log" wait_for 5 sh -c "'$SKAGENT' --log | grep -q 'evil?\[2J'"
 fails "--log shows no escape character" sh -c "'$SKAGENT' --log | grep -q \"\$(printf '\\033')\""
 stop_agent
 
-# several tokens, a verify-required key never used: touch the right one
-# first (select), then the PIN, then the touch on the chosen token
+# several tokens, a verify-required key never used: only a token with a
+# PIN can hold it, so of one without and one with, no touch to choose
 start_token two --pin 123456
 cat >"$T/askpass" <<'AP'
 #!/bin/sh
@@ -196,7 +214,23 @@ SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force \
 	--notify-cmd "$T/notify"
 "$ENROLL" -d "unix:$T/two.tok" -v -p 123456 -c uv-sk >"$T/uv.pub" || bail enroll
 rm -f "$T"/n/*
-ok "a verify-required key on one of two tokens signs" ssh-add -T "$T/uv.pub"
+ok "a verify-required key on the one token of two with a PIN signs" \
+	ssh-add -T "$T/uv.pub"
+ok "with a touch notice" wait_for 5 test -f "$T/n/1.done"
+is "on token two, straight away" "$(nv "$T/n/1.done" SKAGENT_EVENT)/$(nv "$T/n/1.done" SKAGENT_TOKEN)" \
+	"done/unix:$T/two.tok"
+fails "no notice to choose a token" grep -q '^SKAGENT_EVENT=select' "$T"/n/*.touch "$T"/n/*.select
+stop_agent
+
+# two tokens with PINs: touch the right one first (select), then the PIN,
+# then the touch on the chosen token
+start_token three --pin 123456 --touch deny
+SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force \
+	start_agent --token "unix:$T/three.tok" --token "unix:$T/two.tok" \
+	--notify-cmd "$T/notify"
+"$ENROLL" -d "unix:$T/two.tok" -v -p 123456 -c uv-sk >"$T/uv.pub" || bail enroll
+rm -f "$T"/n/*
+ok "a verify-required key on one of two tokens with PINs signs" ssh-add -T "$T/uv.pub"
 # (a notice's command may be killed before it writes: done always runs)
 ok "first a notice to choose the token, withdrawn" wait_for 5 test -f "$T/n/1.done"
 is "no token named yet" "$(nv "$T/n/1.done" SKAGENT_TOKEN)" ""
@@ -257,12 +291,13 @@ like "through org.freedesktop.Notifications.CloseNotification" "$(tr '\n' ' ' <"
 	"^call --session --dest org.freedesktop.Notifications --object-path /org/freedesktop/Notifications --method org.freedesktop.Notifications.CloseNotification uint32 42 $"
 stop_agent
 
-# Neither: a line on the requester's terminal (ssh-add under a pty).
+# Neither: the notice on the requester's controlling terminal (ssh-add
+# under a pty), in the two short lines of an 80-column terminal.
 start_agent --token "unix:$T/one.tok"
 "$ENROLL" -d "unix:$T/one.tok" -c "ed-sk" >"$T/ed.pub" || bail enroll
-out=$(script -qec "ssh-add -T '$T/ed.pub'" /dev/null 2>&1)
+out=$(script -qec "ssh-add -T '$T/ed.pub' 2>/dev/null" /dev/null)
 like "no desktop, no askpass: the notice on the requester's terminal" "$out" \
-	"Confirm user presence for key ED25519-SK $(re "$(fp "$T/ed.pub")") \(ed-sk\) on security key unix:$T/one.tok requested by ssh-add \([0-9]+\).*\(skagent\)"
-fails "not when stderr is no terminal" sh -c "ssh-add -T '$T/ed.pub' 2>&1 | grep -q 'Confirm user presence'"
+	"^Touch your security key \(ed-sk\)"
+fails "not when the requester has no terminal" sh -c "ssh-add -T '$T/ed.pub' 2>&1 | grep -q 'Touch your'"
 ok "the agent survived it all" agent_alive
 done_testing

@@ -3,8 +3,10 @@
 # verifies the units (strictly: any message fails) and rates their sandbox;
 # systemd's own environment.d generator reads the snippet; and the agent,
 # traced through a busy session, makes no system call that the unit's
-# SystemCallFilter= would refuse.  Without systemd-analyze a structural
-# check of our own stands in, and the test says so.
+# SystemCallFilter= would refuse; in a user namespace as PrivateUsers=
+# sets it up, the agent still asks for a PIN on the requester's terminal.
+# Without systemd-analyze a structural check of our own stands in, and the
+# test says so.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$SKAGENT" ] || bail "no $SKAGENT: run make"
@@ -171,6 +173,73 @@ else
 	echo "mount" >>"$T/used"
 	is "and the comparison would see one outside it" \
 		"$(sort -u "$T/used" | comm -23 - "$T/allowed" | tr '\n' ' ')" "mount "
+fi
+
+# PrivateUsers=yes as systemd sets it up for a user manager: a user
+# namespace mapping only the user's own uid (unshare --map-current-user).
+# From inside, the agent still finds the requester's terminal through
+# /proc (same pid namespace), sees the user's /dev/pts/N as the user's
+# (another uid's shows as the overflow uid 65534), opens it, asks for the
+# PIN there and reads known_hosts; every system call it makes on the way
+# is in SystemCallFilter=@system-service.
+if ! unshare --user --map-current-user true 2>/dev/null; then
+	skip "no unprivileged user namespaces here: PrivateUsers= not emulated"
+elif ! command -v tmux >/dev/null 2>&1; then
+	skip "no tmux here: the terminal in a user namespace not tried"
+else
+	. "$TOP/tests/e2e/tmux.sh"
+	unset SSH_ASKPASS SSH_ASKPASS_REQUIRE	# no askpass: the terminal
+	bg "$SOFTTOKEN" --socket "$T/ptok" --state "$T/ptok.state" --pin 4711 \
+		2>"$T/ptok.log"
+	wait_for 10 test -S "$T/ptok" || bail "softtoken did not start"
+	start_sshd host
+	traced=
+	[ -s "$T/allowed" ] && traced=1
+	export SSH_AUTH_SOCK=$T/userns.sock
+	if [ -n "$traced" ]; then
+		bg strace -f -qq -o "$T/strace-userns.out" unshare --user \
+			--map-current-user "$SKAGENT" -D -a "$SSH_AUTH_SOCK" \
+			--token "unix:$T/ptok" >"$T/userns.out" 2>"$T/userns.log"
+	else
+		bg unshare --user --map-current-user "$SKAGENT" -D -a \
+			"$SSH_AUTH_SOCK" --token "unix:$T/ptok" \
+			>"$T/userns.out" 2>"$T/userns.log"
+	fi
+	wait_for 20 test -S "$SSH_AUTH_SOCK" || bail "agent in a user namespace"
+	AGENT_PID=$(sed -n 's/^echo Agent pid \([0-9]*\);$/\1/p' "$T/userns.out")
+	[ -n "$AGENT_PID" ] && _bg_pids="$_bg_pids $AGENT_PID"
+	ok "the agent runs in a user namespace of its own" test -n "$AGENT_PID" -a \
+		"$(readlink "/proc/$AGENT_PID/ns/user")" != "$(readlink /proc/self/ns/user)"
+	"$TOP/tests/helpers/sk-enroll" -d "unix:$T/ptok" -v -p 4711 -c vr >"$T/vr.pub" ||
+		bail "enroll"
+	cat "$T/vr.pub" >>"$T/host/authorized_keys"
+	tmux_start ns
+	tmux_run ns "ssh -F $T/ssh_config host echo logged-in"
+	ok "in the namespace: the PIN asked on the requester's terminal" \
+		tmux_wait ns 20 "^PIN: ?$"
+	like "the destination confirmed through known_hosts" "$(tmux_screen ns)" \
+		"to log in to $(id -un)@host port $SSHD_PORT$"
+	tmux_type ns 4711
+	tmux_keys ns Enter
+	ok "and ssh logs in" tmux_wait ns 20 "^logged-in$"
+	tmux_prompt ns
+	tmux_start theirs
+	chown 65533 "$(tmux_tty theirs)"
+	tmux_run theirs "ssh -F $T/ssh_config host echo logged-in"
+	ok "another uid's terminal (65534 seen from inside): not used" \
+		wait_for 20 grep -q "the terminal belongs to another user" "$T/userns.log"
+	kill -TERM "$AGENT_PID"
+	wait_for 10 sh -c "! kill -0 $AGENT_PID" 2>/dev/null
+	if [ -n "$traced" ]; then
+		# unshare's own calls, before it runs the agent, are no part of it
+		awk 'seen; /execve\(".*\/skagent"/ { seen = 1 }' "$T/strace-userns.out" |
+			sed -n 's/^[0-9]* *\(<\.\.\. \)\{0,1\}\([a-z0-9_]*\)[( ].*/\2/p' |
+			grep -v '^$' | sort -u >"$T/used-userns"
+		outside=$(comm -23 "$T/used-userns" "$T/allowed" | tr '\n' ' ')
+		is "asking on a terminal: every call in @system-service" "$outside" ""
+	else
+		skip "no strace or systemd-analyze: SystemCallFilter not checked here"
+	fi
 fi
 
 done_testing

@@ -4,6 +4,15 @@
 
 set -u
 
+# No test reaches the terminal make check was started from: the agent asks
+# for PINs and confirmations on its requesters' controlling terminal, and
+# a test's requesters would otherwise have this one.  A session of its own
+# has none (tests that want a terminal make one: tests/e2e/tmux.sh).
+if [ -z "${SKA_NO_CTTY:-}" ] && (: </dev/tty) 2>/dev/null &&
+	command -v setsid >/dev/null 2>&1; then
+	SKA_NO_CTTY=1 exec setsid -w "$0" "$@"
+fi
+
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SKAGENT=$TOP/agent/skagent
 KEYGEN=$TOP/tools/agent-keygen
@@ -66,7 +75,7 @@ valgrind_skip() {
 export HOME_ORIG=${HOME:-/}
 # Nothing from the user's own setup leaks in (nor out: the agent's signing
 # record goes to the scratch directory, no notice to the user's desktop).
-unset SSH_AGENT_PID DISPLAY WAYLAND_DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE \
+unset SSH_AGENT_PID DISPLAY WAYLAND_DISPLAY SSH_ASKPASS SSH_ASKPASS_REQUIRE COLUMNS \
 	DBUS_SESSION_BUS_ADDRESS
 export SSH_AUTH_SOCK= XDG_STATE_HOME=$T/state
 

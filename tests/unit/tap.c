@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tap.h"
 
@@ -137,4 +138,32 @@ tap_read_file(const char *path, size_t *lenp)
 	p[n] = '\0';
 	*lenp = n;
 	return p;
+}
+
+void
+tap_write_file(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+	char *dir, *slash;
+	int r;
+
+	/* its directory, one level, if missing */
+	if ((dir = strdup(path)) != NULL && (slash = strrchr(dir, '/')) != NULL &&
+	    slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0700);
+	}
+	free(dir);
+	if ((f = fopen(path, "w")) == NULL) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	va_start(ap, fmt);
+	r = vfprintf(f, fmt, ap);
+	va_end(ap);
+	if (fclose(f) != 0 || r < 0) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
 }

@@ -18,6 +18,9 @@ void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_skip(int n, const char *why);
 /* Reads a whole file (test vectors); bails out on failure. */
 unsigned char *tap_read_file(const char *path, size_t *lenp);
+/* Writes a file (printf format), its directory made if missing; bails out on failure. */
+void tap_write_file(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define ok(c, ...)	tap_ok(!!(c), __VA_ARGS__)
 #define is_int(g, w, ...) tap_is_int((long long)(g), (long long)(w), __VA_ARGS__)

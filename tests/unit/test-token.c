@@ -893,31 +893,66 @@ test_two_tokens(void)
 	tok_stop(&d);
 }
 
+/*
+ * Two tokens A (aargs) and B (a PIN), a verify-required key enrolled on B;
+ * returns the key and a context with both (NULL on failure), and a request
+ * that counts its events in ev.
+ */
+static struct key *
+uv_on_b(struct tok *a, struct tok *b, const char *prefix,
+    const char **aargs, char *pin, const char *what,
+    struct token_ctx **ctxp, struct token_req *req, struct events *ev)
+{
+	const char *args[] = { "--pin", "1234", NULL };
+	char na[32], nb[32];
+	struct token_ctx *ctx;
+	struct key *k;
+
+	snprintf(na, sizeof(na), "%s-a", prefix);
+	snprintf(nb, sizeof(nb), "%s-b", prefix);
+	*ctxp = NULL;
+	if (!ok(tok_start(a, na, aargs) == 0 && tok_start(b, nb, args) == 0,
+	    "%s", what))
+		return NULL;
+	ctx = ctx_with(b, NULL);
+	k = enroll(ctx, b, KEY_ED25519_SK, "ssh:", NULL,
+	    KEY_SK_USER_PRESENCE_REQD | KEY_SK_USER_VERIFICATION_REQD, pin);
+	token_ctx_free(ctx);
+	*ctxp = ctx_with(a, b);
+	memset(req, 0, sizeof(*req));
+	memset(ev, 0, sizeof(*ev));
+	req->notify = notify;
+	req->notify_arg = ev;
+	return k;
+}
+
+static void
+uv_done(struct token_ctx *ctx, struct tok *a, struct tok *b, struct key *k,
+    char *pin)
+{
+	token_ctx_free(ctx);
+	tok_stop(a);
+	tok_stop(b);
+	key_free(k);
+	secmem_free_str(pin);
+}
+
 /* verify-required: no silent probe can find it (credProtect 3) */
 static void
 test_uv_two_tokens(void)
 {
+	const char *deny[] = { "--pin", "1234", "--touch", "deny", NULL };
+	const char *nopin[] = { "--touch", "deny", NULL };
 	struct tok a, b;
 	struct token_ctx *ctx;
 	struct token_req req;
 	struct events ev;
 	struct key *k;
 	char *pin = secmem_strdup("1234");
-	const char *deny[] = { "--pin", "1234", "--touch", "deny", NULL };
-	const char *args[] = { "--pin", "1234", NULL };
 
-	ok(tok_start(&a, "uv-a", deny) == 0 && tok_start(&b, "uv-b", args) ==
-	    0, "two tokens with PINs; A refuses touches");
-	ctx = ctx_with(&b, NULL);
-	k = enroll(ctx, &b, KEY_ED25519_SK, "ssh:", NULL,
-	    KEY_SK_USER_PRESENCE_REQD | KEY_SK_USER_VERIFICATION_REQD, pin);
-	token_ctx_free(ctx);
-	ctx = ctx_with(&a, &b);
-	memset(&req, 0, sizeof(req));
-	memset(&ev, 0, sizeof(ev));
+	k = uv_on_b(&a, &b, "uv", deny, pin,
+	    "two tokens with PINs; A refuses touches", &ctx, &req, &ev);
 	req.pin = pin;
-	req.notify = notify;
-	req.notify_arg = &ev;
 	is_int(sign_verify(ctx, &req, k, NULL, NULL), 0,
 	    "verify-required key on B signs");
 	ok(atomic_load(&ev.select) == 1 && strcmp(req.token, b.spec) == 0,
@@ -926,11 +961,20 @@ test_uv_two_tokens(void)
 	is_int(sign_verify(ctx, &req, k, NULL, NULL), 0, "again");
 	ok(atomic_load(&ev.select) == 0 && strcmp(req.token, b.spec) == 0,
 	    "straight to B this time (no touch to choose)");
-	token_ctx_free(ctx);
-	tok_stop(&a);
-	tok_stop(&b);
-	key_free(k);
-	secmem_free_str(pin);
+	uv_done(ctx, &a, &b, k, pin);
+
+	/* one of two tokens has a PIN: it is the one, no touch to choose */
+	pin = secmem_strdup("1234");
+	k = uv_on_b(&a, &b, "uvp", nopin, pin,
+	    "two tokens, only B with a PIN; A refuses touches", &ctx, &req, &ev);
+	is_int(sign_verify(ctx, &req, k, NULL, NULL), SKA_ERR_PIN_REQUIRED,
+	    "no PIN yet: PIN required");
+	ok(atomic_load(&ev.select) == 0 && strcmp(req.token, b.spec) == 0,
+	    "from B, the only token that can verify the user: no touch to choose");
+	req.pin = pin;
+	req.device = b.spec;	/* as the agent retries on the token that asked */
+	is_int(sign_verify(ctx, &req, k, NULL, NULL), 0, "with the PIN, on B, it signs");
+	uv_done(ctx, &a, &b, k, pin);
 }
 
 static void
