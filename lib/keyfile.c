@@ -520,9 +520,9 @@ keyfile_serialize_private(const struct key *k, const char *comment,
 
 /* Files */
 
-/* Reads a whole file (at most KEYFILE_MAX_SIZE bytes) into *bp. */
+/* Reads a whole file (at most max bytes) into *bp. */
 static int
-read_file(const char *path, int private, struct sshbuf **bp)
+read_file(const char *path, int private, size_t max, struct sshbuf **bp)
 {
 	struct sshbuf *b = NULL;
 	struct stat st;
@@ -559,7 +559,7 @@ read_file(const char *path, int private, struct sshbuf **bp)
 		}
 		if (n == 0)
 			break;
-		if (sshbuf_len(b) + (size_t)n > KEYFILE_MAX_SIZE) {
+		if (sshbuf_len(b) + (size_t)n > max) {
 			r = SKA_ERR_INVALID_FORMAT;
 			goto out;
 		}
@@ -580,6 +580,12 @@ read_file(const char *path, int private, struct sshbuf **bp)
 }
 
 int
+keyfile_read_file(const char *path, size_t max, struct sshbuf **bp)
+{
+	return read_file(path, 0, max, bp);
+}
+
+int
 keyfile_load_private(const char *path, const char *passphrase,
     struct key **keyp, char **commentp, struct keyfile_params *paramsp)
 {
@@ -591,7 +597,7 @@ keyfile_load_private(const char *path, const char *passphrase,
 	*keyp = NULL;
 	if (commentp != NULL)
 		*commentp = NULL;
-	if ((r = read_file(path, 1, &b)) != 0)
+	if ((r = read_file(path, 1, KEYFILE_MAX_SIZE, &b)) != 0)
 		return r;
 	r = keyfile_parse_private(sshbuf_ptr(b), sshbuf_len(b), passphrase,
 	    keyp, commentp, paramsp);
@@ -612,7 +618,7 @@ keyfile_load_public(const char *path, struct key **keyp, char **commentp)
 	*keyp = NULL;
 	if (commentp != NULL)
 		*commentp = NULL;
-	if ((r = read_file(path, 0, &b)) != 0)
+	if ((r = read_file(path, 0, KEYFILE_MAX_SIZE, &b)) != 0)
 		return r;
 	len = sshbuf_len(b);
 	if (len >= sizeof(MARK_BEGIN) - 1 &&
