@@ -65,8 +65,10 @@ AGENT_SRC := $(filter-out $(SKHELPER_SRC),$(wildcard agent/*.c))
 AGENT_OBJ := $(AGENT_SRC:.c=.o)
 AGENT := $(if $(AGENT_SRC),agent/skagent)
 
-# One program per tools/NAME.c.
-TOOLS := $(patsubst %.c,%,$(wildcard tools/*.c))
+# One program per tools/agent-*.c; the other files of tools/ are parts of
+# them (agent-token's subcommands, tools/token-*.c).
+TOOLS := $(patsubst %.c,%,$(wildcard tools/agent-*.c))
+TOKEN_CMD_OBJ := $(patsubst %.c,%.o,$(wildcard tools/token-*.c))
 
 # The software authenticator shares no code with lib/ on purpose: a test
 # oracle that reuses the code under test proves nothing.
@@ -141,6 +143,9 @@ $(SKHELPER): $(SKHELPER_SRC:.c=.o) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
 
 tools/%: tools/%.o $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tools/agent-token: tools/agent-token.o $(TOKEN_CMD_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
