@@ -1427,6 +1427,29 @@ token_pin_retries(struct token_ctx *ctx, struct token_req *req,
 	return r;
 }
 
+/* getInfo's CTAP 2.1 parts: versions, PIN policy, room, firmware. */
+static void
+info_more(const fido_cbor_info_t *ci, struct token_info *ti)
+{
+	char **v = fido_cbor_info_versions_ptr(ci);
+	size_t i, n = fido_cbor_info_versions_len(ci), off = 0;
+	int w;
+
+	for (i = 0; v != NULL && i < n && off < sizeof(ti->versions); i++) {
+		w = snprintf(ti->versions + off, sizeof(ti->versions) - off,
+		    "%s%s", i > 0 ? " " : "", v[i]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	if (fido_cbor_info_minpinlen(ci) > 0 &&
+	    fido_cbor_info_minpinlen(ci) <= 63)
+		ti->min_pin_len = (int)fido_cbor_info_minpinlen(ci);
+	ti->force_pin_change = fido_cbor_info_new_pin_required(ci);
+	ti->rk_remaining = fido_cbor_info_rk_remaining(ci);
+	ti->fw_version = fido_cbor_info_fwversion(ci);
+}
+
 static void
 info_fill(struct token_op *op, struct token_entry *e, struct token_info *ti)
 {
@@ -1459,12 +1482,16 @@ info_fill(struct token_op *op, struct token_entry *e, struct token_info *ti)
 				ti->eddsa |= alg == TOKEN_EDDSA;
 			}
 		}
+		info_more(ci, ti);
 	} else if (token_err_is_io(fr))
 		entry_close(e);
 	fido_cbor_info_free(&ci);
 	if (ti->pin_set && e->dev != NULL &&
 	    fido_dev_get_retry_count(e->dev, &ti->pin_retries) != FIDO_OK)
 		ti->pin_retries = -1;
+	if (ti->uv >= 0 && e->dev != NULL &&
+	    fido_dev_get_uv_retry_count(e->dev, &ti->uv_retries) != FIDO_OK)
+		ti->uv_retries = -1;
 }
 
 int
@@ -1493,6 +1520,9 @@ token_list(struct token_ctx *ctx, struct token_info **infop, size_t *ninfop)
 		snprintf(ti[i].spec, sizeof(ti[i].spec), "%s", v[i]->spec);
 		ti[i].pin_retries = -1;
 		ti[i].uv = -1;
+		ti[i].uv_retries = -1;
+		ti[i].min_pin_len = TOKEN_PIN_MIN;
+		ti[i].rk_remaining = -1;
 		pthread_mutex_lock(&ctx->mtx);
 		if (v[i]->product != NULL)
 			ti[i].product = strdup(v[i]->product);
@@ -1556,4 +1586,51 @@ token_info_free(struct token_info *info, size_t n)
 	for (i = 0; i < n; i++)
 		free(info[i].product);
 	free(info);
+}
+
+/* ---------------------------------------------------- PIN management */
+
+static int
+pin_change(struct token_ctx *ctx, struct token_req *req, const char *new_pin,
+    int change)
+{
+	struct token_op op;
+	struct token_entry *e = NULL;
+	int r, fr;
+
+	if (ctx == NULL || new_pin == NULL ||
+	    (change && (req == NULL || req->pin == NULL)))
+		return SKA_ERR_INVALID_ARGUMENT;
+	if ((r = token_op_begin(ctx, req, &op)) != 0 ||
+	    (r = token_select(&op, &e)) != 0) {
+		e = NULL;
+		goto out;
+	}
+	if (change && !token_pin_set(&op, e)) {
+		r = SKA_ERR_PIN_NOT_SET;
+		goto out;
+	}
+	if ((r = token_call_begin(&op, e, TOKEN_OP_MS, 0)) != 0)
+		goto out;
+	fr = fido_dev_set_pin(e->dev, new_pin, change ? op.req->pin : NULL);
+	if ((r = token_call_end(&op, e, fr)) != 0)
+		token_pin_error(&op, e, r);
+ out:
+	token_release(&op, e);
+	token_op_end(&op);
+	return r;
+}
+
+int
+token_set_pin(struct token_ctx *ctx, struct token_req *req,
+    const char *new_pin)
+{
+	return pin_change(ctx, req, new_pin, 0);
+}
+
+int
+token_change_pin(struct token_ctx *ctx, struct token_req *req,
+    const char *new_pin)
+{
+	return pin_change(ctx, req, new_pin, 1);
 }
