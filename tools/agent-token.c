@@ -13,8 +13,11 @@
 #include <sodium.h>
 
 #include "agent-token.h"
+#include "key.h"
 #include "keyfile.h"
+#include "prompt.h"
 #include "secmem.h"
+#include "sk.h"
 #include "sshbuf.h"
 #include "token.h"
 
@@ -26,6 +29,14 @@ static const struct {
 	const char *args;
 	const char *description;
 } commands[] = {
+	{ "info", info_main, "",
+	  "each security key: PIN, tries left, resident key slots, ..." },
+	{ "pin", pin_main, "",
+	  "set the PIN, or change it" },
+	{ "list", list_main, "",
+	  "the resident SSH keys" },
+	{ "delete", delete_main, "[-y] fingerprint | file.pub",
+	  "delete a resident key" },
 	{ "attest", attest_main,
 	  "[--ca file] --challenge file key.pub attestation",
 	  "check the attestation a new key was made with" },
@@ -52,8 +63,8 @@ help(FILE *f)
 
 	fprintf(f, "usage: agent-token [--token spec]... command [args]\n");
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "       agent-token %s %s\n", commands[i].name,
-		    commands[i].args);
+		fprintf(f, "       agent-token %s%s%s\n", commands[i].name,
+		    *commands[i].args != '\0' ? " " : "", commands[i].args);
 	fprintf(f, "       agent-token -h | --help\n\nCommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name,
@@ -71,7 +82,8 @@ tok_usage(const char *cmd)
 
 	for (i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].name, cmd) == 0)
-			fprintf(stderr, "usage: agent-token %s %s\n", cmd,
+			fprintf(stderr, "usage: agent-token %s%s%s\n", cmd,
+			    *commands[i].args != '\0' ? " " : "",
 			    commands[i].args);
 	return 2;
 }
@@ -125,6 +137,140 @@ tok_read_file(const char *what, const char *path, size_t max)
 	else
 		tok_error("%s %s: %s", what, path, ska_err(r));
 	return NULL;
+}
+
+void
+tok_choose(struct token_ctx *ctx, struct token_info **infop)
+{
+	struct token_info *ti = NULL, *one;
+	size_t n = 0, i, present = 0, pick = 0;
+	int r;
+
+	if ((r = token_list(ctx, &ti, &n)) != 0) {
+		tok_error("%s", ska_err(r));
+		exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		if (ti[i].present) {
+			present++;
+			pick = i;
+		}
+	}
+	if (present == 0) {
+		tok_error("%s", ska_err(SKA_ERR_NO_TOKEN));
+		exit(1);
+	}
+	if (present > 1) {
+		tok_error("several security keys are present: name one with "
+		    "--token (agent-token info lists them)");
+		exit(1);
+	}
+	if (ti[pick].busy) {
+		tok_error("%s: %s", ti[pick].spec, ska_err(SKA_ERR_TOKEN_BUSY));
+		exit(1);
+	}
+	if ((one = calloc(1, sizeof(*one))) == NULL) {
+		tok_error("out of memory");
+		exit(1);
+	}
+	*one = ti[pick];
+	ti[pick].product = NULL;
+	token_info_free(ti, n);
+	*infop = one;
+}
+
+char *
+tok_read_pin(const char *prompt)
+{
+	char *pin = NULL;
+	int r;
+
+	if ((r = prompt_read(prompt, PROMPT_ALLOW_STDIN, &pin)) != 0) {
+		tok_error("cannot read the PIN: %s", ska_err(r));
+		exit(1);
+	}
+	if (*pin == '\0') {
+		secmem_free_str(pin);
+		tok_error("no PIN given");
+		exit(1);
+	}
+	return pin;
+}
+
+void
+tok_token_error(const char *what, int r, const struct token_req *req)
+{
+	char buf[128];
+
+	if (r == SKA_ERR_PIN_POLICY && req->pin != NULL)
+		tok_error("%s: the security key wants its PIN changed first "
+		    "(agent-token pin)", what);
+	else if (r == SKA_ERR_PIN_BLOCKED)
+		tok_error("%s: the PIN is blocked: only a reset, which erases "
+		    "every key on it, makes the security key usable again", what);
+	else
+		tok_error("%s: %s", what, token_strerror(r, req, buf,
+		    sizeof(buf)));
+}
+
+void
+tok_resident(struct token_ctx *ctx, const struct token_info *ti,
+    struct token_req *req, char **pinp, struct sk_resident_key **rksp,
+    size_t *np)
+{
+	int r;
+
+	memset(req, 0, sizeof(*req));
+	req->device = ti->spec;
+	if (!ti->pin_set) {
+		tok_error("%s: %s (agent-token pin sets one; resident keys are "
+		    "listed with it)", ti->spec, ska_err(SKA_ERR_PIN_NOT_SET));
+		exit(1);
+	}
+	if (ti->pin_retries == 0) {
+		tok_token_error(ti->spec, SKA_ERR_PIN_BLOCKED, req);
+		exit(1);
+	}
+	req->pin = *pinp = tok_read_pin("Enter PIN for authenticator: ");
+	if ((r = sk_load_resident_keys(ctx, req, rksp, np)) != 0) {
+		tok_token_error(ti->spec, r, req);
+		secmem_free_str(*pinp);
+		exit(1);
+	}
+}
+
+/* The user id as ssh-keygen -O user= gave it (NUL-padded), or hex. */
+static void
+user_str(const uint8_t *id, size_t len, char *out, size_t outlen)
+{
+	size_t i, n = len;
+	int text = 1;
+
+	while (n > 0 && id[n - 1] == 0)
+		n--;
+	for (i = 0; i < n; i++)
+		text &= id[i] > 0x20 && id[i] < 0x7f;
+	if (n == 0)
+		snprintf(out, outlen, "-");
+	else if (text)
+		snprintf(out, outlen, "%.*s", (int)n, (const char *)id);
+	else {
+		*out = '\0';
+		for (i = 0; i < len && 2 * i + 3 <= outlen; i++)
+			snprintf(out + 2 * i, 3, "%02x", id[i]);
+	}
+}
+
+void
+tok_key_line(const struct sk_resident_key *rk, char *buf, size_t len)
+{
+	char *fp = key_fingerprint(rk->key, KEY_FP_SHA256), user[80];
+
+	user_str(rk->user_id, rk->user_id_len, user, sizeof(user));
+	snprintf(buf, len, "%s %s %s %s credProtect=%d", fp != NULL ? fp :
+	    "?", key_type_short(rk->key), key_sk_application(rk->key), user,
+	    rk->cred_protect);
+	free(fp);
 }
 
 int
