@@ -65,10 +65,10 @@ AGENT_SRC := $(filter-out $(SKHELPER_SRC),$(wildcard agent/*.c))
 AGENT_OBJ := $(AGENT_SRC:.c=.o)
 AGENT := $(if $(AGENT_SRC),agent/skagent)
 
-# One program per tools/agent-*.c; the other files of tools/ are parts of
-# them (agent-token's subcommands, tools/token-*.c).
-TOOLS := $(patsubst %.c,%,$(wildcard tools/agent-*.c))
-TOKEN_CMD_OBJ := $(patsubst %.c,%.o,$(wildcard tools/token-*.c))
+# One program per tools/NAME.c; agent-token's subcommands are
+# tools/token/*.c.
+TOOLS := $(patsubst %.c,%,$(wildcard tools/*.c))
+TOKEN_PARTS := $(patsubst %.c,%.o,$(wildcard tools/token/*.c))
 
 # The software authenticator shares no code with lib/ on purpose: a test
 # oracle that reuses the code under test proves nothing.
@@ -145,7 +145,7 @@ $(SKHELPER): $(SKHELPER_SRC:.c=.o) $(LIB)
 tools/%: tools/%.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tools/agent-token: tools/agent-token.o $(TOKEN_CMD_OBJ) $(LIB)
+tools/agent-token: tools/agent-token.o $(TOKEN_PARTS) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SOFTTOKEN): $(SOFTTOKEN_OBJ)

@@ -1,7 +1,7 @@
 /*
  * agent-token: a security key's state and resident keys, and checking an
  * enrollment's attestation.  The subcommand table; each subcommand is in
- * tools/token-NAME.c (agent-token.h).
+ * tools/token/NAME.c (token/cmd.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "agent-token.h"
+#include "token/cmd.h"
 #include "key.h"
 #include "keyfile.h"
 #include "prompt.h"

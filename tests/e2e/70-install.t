@@ -12,9 +12,9 @@ mkdir "$SRC"
 tar -C "$TOP" --exclude=.git --exclude=./tests/e2e/work -cf - . | tar -C "$SRC" -xf - ||
 	bail "cannot copy the tree"
 
-# The programs this tree has: the agent and one per tools/agent-*.c.
+# The programs this tree has: the agent and one per tools/*.c.
 progs="skagent"
-for c in "$TOP"/tools/agent-*.c; do
+for c in "$TOP"/tools/*.c; do
 	progs="$progs $(basename "$c" .c)"
 done
 case " $progs " in

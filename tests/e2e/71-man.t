@@ -19,7 +19,7 @@ done
 
 # Every program make builds, and the ones due on other branches.
 progs="$TOP/agent/skagent"
-for c in "$TOP"/tools/agent-*.c; do
+for c in "$TOP"/tools/*.c; do
 	progs="$progs ${c%.c}"
 done
 case " $progs " in

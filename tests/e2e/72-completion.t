@@ -99,7 +99,7 @@ is "agent-copy-id -p: nothing to offer" "$(complete_line "$C/agent-copy-id" "age
 
 # The options offered after "-" are those of --help, for each program built.
 progs="$TOP/agent/skagent"
-for c in "$TOP"/tools/agent-*.c; do
+for c in "$TOP"/tools/*.c; do
 	progs="$progs ${c%.c}"
 done
 for prog in $progs; do

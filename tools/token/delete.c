@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent-token.h"
+#include "cmd.h"
 #include "key.h"
 #include "keyfile.h"
 #include "secmem.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent-token.h"
+#include "cmd.h"
 #include "attest.h"
 #include "token.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent-token.h"
+#include "cmd.h"
 #include "attest.h"
 #include "key.h"
 #include "keyfile.h"

@@ -1,11 +1,11 @@
 /*
  * agent-token: one program, a table of subcommands (wireguard-tools' wg),
- * each in its own file tools/token-NAME.c as NAME_main(argc, argv) with
+ * each in its own file tools/token/NAME.c as NAME_main(argc, argv) with
  * argv[0] the subcommand's name.  Exit status 0, 1 on failure, 2 on a
  * usage error.  What they share is here.
  */
-#ifndef AGENT_TOKEN_H
-#define AGENT_TOKEN_H
+#ifndef AGENT_TOKEN_CMD_H
+#define AGENT_TOKEN_CMD_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent-token.h"
+#include "cmd.h"
 #include "prompt.h"
 #include "secmem.h"
 #include "token.h"
