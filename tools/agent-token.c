@@ -98,6 +98,23 @@ tok_add_spec(const char *spec)
 	tok_opts.specs[tok_opts.nspecs++] = spec;
 }
 
+int
+tok_no_args(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		TOK_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if (ch != 'T')
+			return tok_usage(argv[0]);
+		tok_add_spec(optarg);
+	}
+	return optind != argc ? tok_usage(argv[0]) : 0;
+}
+
 struct token_ctx *
 tok_context(void)
 {

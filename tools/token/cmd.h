@@ -31,6 +31,8 @@ extern struct tok_opts tok_opts;
 	{ "help", no_argument, NULL, 'h' }
 /* Takes --token's argument (exits 2 when there are too many). */
 void tok_add_spec(const char *spec);
+/* A subcommand with no options and arguments of its own: 0, or 2. */
+int tok_no_args(int argc, char **argv);
 
 /* Prints "agent-token: " and the message to stderr. */
 void tok_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,7 +2,6 @@
  * agent-token info: what each security key says about itself, without a
  * touch or a PIN (token_list: getInfo, PIN and UV retries).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,27 +91,13 @@ print_one(const struct token_info *ti)
 int
 info_main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		TOK_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct token_ctx *ctx;
 	struct token_info *ti = NULL;
 	size_t n = 0, i;
-	int ch, r, present = 0;
+	int r, present = 0;
 
-	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'T':
-			tok_add_spec(optarg);
-			break;
-		case 'h':
-		default:
-			return tok_usage(argv[0]);
-		}
-	}
-	if (optind != argc)
-		return tok_usage(argv[0]);
+	if ((r = tok_no_args(argc, argv)) != 0)
+		return r;
 	ctx = tok_context();
 	if ((r = token_list(ctx, &ti, &n)) != 0 || n == 0) {
 		tok_error("%s", ska_err(r != 0 ? r : SKA_ERR_NO_TOKEN));

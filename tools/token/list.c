@@ -2,7 +2,6 @@
  * agent-token list: the resident SSH keys (application ssh:*) of one
  * security key, one line each, as ssh-keygen -l names them, after its PIN.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,30 +14,16 @@
 int
 list_main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		TOK_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct token_ctx *ctx;
 	struct token_info *ti = NULL;
 	struct token_req req;
 	struct sk_resident_key *rks = NULL;
 	char line[512], *pin = NULL;
 	size_t n = 0, i;
-	int ch, r, used = -1, avail = -1;
+	int r, used = -1, avail = -1;
 
-	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'T':
-			tok_add_spec(optarg);
-			break;
-		case 'h':
-		default:
-			return tok_usage(argv[0]);
-		}
-	}
-	if (optind != argc)
-		return tok_usage(argv[0]);
+	if ((r = tok_no_args(argc, argv)) != 0)
+		return r;
 	ctx = tok_context();
 	tok_choose(ctx, &ti);
 	tok_resident(ctx, ti, &req, &pin, &rks, &n);

@@ -4,7 +4,6 @@
  * holds it to the key's minimum length before anything is sent).  A wrong
  * current PIN is said with the tries left, and never tried again.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,28 +16,14 @@
 int
 pin_main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		TOK_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct token_ctx *ctx;
 	struct token_info *ti = NULL;
 	struct token_req req;
 	char *cur = NULL, *pin = NULL;
-	int ch, r, ret = 1, change;
+	int r, ret = 1, change;
 
-	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'T':
-			tok_add_spec(optarg);
-			break;
-		case 'h':
-		default:
-			return tok_usage(argv[0]);
-		}
-	}
-	if (optind != argc)
-		return tok_usage(argv[0]);
+	if ((r = tok_no_args(argc, argv)) != 0)
+		return r;
 	ctx = tok_context();
 	tok_choose(ctx, &ti);
 	memset(&req, 0, sizeof(req));
