@@ -492,6 +492,8 @@ make_credential(struct token *t, uint32_t chan, const cbor_item_t *req)
 		mc->uv = 1;
 	} else if (t->st.pin_set && (rk || uvopt))
 		return CTAP2_PIN_REQUIRED;
+	else if (rk && t->rk_needs_pin)
+		return CTAP2_PIN_NOT_SET;
 	else if (uvopt)
 		return CTAP2_INVALID_OPTION;
 	if ((r = get_list(v[5], &list, &n)) != 0)

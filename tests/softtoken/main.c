@@ -2,6 +2,7 @@
  * softtoken --socket PATH [--state FILE] [--pin PIN]
  *           [--touch auto|deny|MILLISECONDS] [--no-eddsa]
  *           [--min-pin-length N] [--force-pin-change] [--rk-slots N]
+ *           [--rk-needs-pin]
  *           [--attest-key FILE --attest-cert FILE]
  *
  * Serves CTAPHID reports (64 bytes, no report id) as SOCK_SEQPACKET
@@ -54,6 +55,7 @@ usage(FILE *f)
 	    "                 [--touch auto|deny|MILLISECONDS] [--no-eddsa]\n"
 	    "                 [--min-pin-length N] [--force-pin-change] "
 	    "[--rk-slots N]\n"
+	    "                 [--rk-needs-pin]\n"
 	    "                 [--attest-key FILE --attest-cert FILE]\n"
 	    "A software FIDO2 (CTAP2.0/2.1) authenticator for tests: CTAPHID\n"
 	    "reports as 64-byte SOCK_SEQPACKET datagrams on PATH.\n"
@@ -64,6 +66,7 @@ usage(FILE *f)
 	    "  --min-pin-length N   minPINLength (4..63), kept in the state\n"
 	    "  --force-pin-change   forcePINChange, kept until the PIN changes\n"
 	    "  --rk-slots N   room for N resident keys (1..50, default 50)\n"
+	    "  --rk-needs-pin no resident key until a PIN is set (0x35)\n"
 	    "  --attest-key FILE, --attest-cert FILE\n"
 	    "                 packed attestation with this P-256 key and its\n"
 	    "                 certificate (PEM) instead of self attestation\n"
@@ -260,6 +263,7 @@ main(int argc, char **argv)
 		{ "min-pin-length", required_argument, NULL, 'm' },
 		{ "force-pin-change", no_argument, NULL, 'F' },
 		{ "rk-slots", required_argument, NULL, 'r' },
+		{ "rk-needs-pin", no_argument, NULL, 'R' },
 		{ "attest-key", required_argument, NULL, 'k' },
 		{ "attest-cert", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -269,7 +273,7 @@ main(int argc, char **argv)
 	char *pin = NULL, err[512];
 	enum touch_mode mode = TOUCH_AUTO;
 	int delay = 0, no_eddsa = 0, ch, lfd = -1, c, timeout, ret = 1;
-	int min_pin = 0, force = 0, slots = 0;
+	int min_pin = 0, force = 0, slots = 0, rk_pin = 0;
 	struct token *tok = NULL;
 	struct hid *h = NULL;
 	struct pollfd pfd[MAX_CONN + 1];
@@ -322,6 +326,9 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'R':
+			rk_pin = 1;
+			break;
 		case 'k':
 			att_key = optarg;
 			break;
@@ -362,6 +369,7 @@ main(int argc, char **argv)
 	}
 	if (slots > 0)
 		tok->rk_slots = (size_t)slots;
+	tok->rk_needs_pin = rk_pin;
 	if (min_pin > 0 || force) {
 		if (min_pin > 0)
 			tok->st.min_pin_len = min_pin;

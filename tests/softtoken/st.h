@@ -237,6 +237,7 @@ struct token {
 	struct st_state st;
 	int no_eddsa;
 	size_t rk_slots;		/* resident-key capacity, <= ST_MAX_RK */
+	int rk_needs_pin;		/* no resident key until a PIN is set */
 	struct st_att *att;		/* NULL: self attestation */
 	/* power-up state */
 	int pin_consec_fail;

@@ -1692,6 +1692,7 @@ test_policy(void)
 	    "--attest-cert", certf, NULL };
 	const char *bad[] = { "--attest-key", certf, "--attest-cert", keyf,
 	    NULL };
+	const char *rkpin[] = { "--rk-needs-pin", NULL };
 	unsigned char *der = NULL, *st = NULL;
 	int derlen = 0;
 	size_t stlen;
@@ -1781,6 +1782,17 @@ test_policy(void)
 	unlink(state);
 	ok(tok_start(&t, "policy", bad) != 0, "a certificate that is not the "
 	    "key's: softtoken refuses to start");
+	ok(tok_start(&t, "rkpin", rkpin) == 0, "start --rk-needs-pin");
+	d = dev_open(&t);
+	is_int(make_cred(d, COSE_ES256, "ssh:", user_a, 1, 2, NULL, NULL),
+	    FIDO_ERR_PIN_NOT_SET, "a resident key without a PIN: PIN_NOT_SET");
+	is_int(make_cred(d, COSE_ES256, "ssh:", user_a, 0, 0, NULL, NULL),
+	    FIDO_OK, "a non-resident one: made");
+	is_int(fido_dev_set_pin(d, "1234", NULL), FIDO_OK, "a PIN set");
+	is_int(make_cred(d, COSE_ES256, "ssh:", user_a, 1, 2, "1234", NULL),
+	    FIDO_OK, "then a resident key with it: made");
+	dev_close(&d);
+	tok_stop(&t);
 	OPENSSL_free(der);
 	fido_credman_metadata_free(&md);
 	fido_cbor_info_free(&ci);
