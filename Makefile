@@ -86,6 +86,13 @@ SKPROV_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
 	-fPIC -fvisibility=hidden
 SKPROV_LDFLAGS := $(filter-out -fsanitize=%,$(LDFLAGS)) -shared -Wl,-z,defs
 
+# libfido2 custom I/O on softtoken's socket, for the test programs that use
+# libfido2 directly (test oracles: no code from lib/).
+UNIX_IO_SRC := tests/unix-io.c
+UNIX_IO_OBJ := $(UNIX_IO_SRC:.c=.o)
+UNIX_IO_USERS := tests/unit/test-token tests/unit/test-softtoken \
+	tests/helpers/token-pin
+
 TAP_OBJ := tests/unit/tap.o tests/unit/torture.o
 # Every allocation the unit tests' own objects make goes through
 # tests/unit/torture.c, which fails one on request (SKA_TORTURE=N).
@@ -151,8 +158,8 @@ tools/agent-token: tools/agent-token.o $(TOKEN_PARTS) $(LIB)
 $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(SKPROV): $(SKPROV_SRC)
-	$(Q_LD)$(CC) $(SKPROV_CFLAGS) $(CPPFLAGS) $(SKPROV_LDFLAGS) -o $@ $^ \
+$(SKPROV): $(SKPROV_SRC) $(UNIX_IO_SRC)
+	$(Q_LD)$(CC) $(SKPROV_CFLAGS) -Itests $(CPPFLAGS) $(SKPROV_LDFLAGS) -o $@ $^ \
 		$(shell $(PKG_CONFIG) --libs libfido2 libcrypto 2>/dev/null)
 
 tests/unit/test-%: tests/unit/test-%.o $(TAP_OBJ) $(LIB)
@@ -164,6 +171,9 @@ TORTURE_AGENT_OBJ := $(filter-out agent/main.o agent/loop.o agent/pool.o,$(AGENT
 tests/unit/test-torture-agent.o: CPPFLAGS += -Iagent -Itests
 tests/unit/test-torture-agent: tests/unit/test-torture-agent.o $(TORTURE_AGENT_OBJ) $(TAP_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) $(TORTURE_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIX_IO_USERS): $(UNIX_IO_OBJ)
+$(UNIX_IO_USERS:=.o): CPPFLAGS += -Itests
 
 # Unit tests of the agent's pure parts link the agent objects they test.
 tests/unit/test-notices: agent/proc.o agent/recfmt.o

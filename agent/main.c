@@ -513,9 +513,9 @@ main(int argc, char **argv)
 				    MAX_TOKENS);
 				return 1;
 			}
-			if (strncmp(optarg, "unix:", 5) != 0 && *optarg != '/') {
+			if (token_spec_check(optarg) != 0) {
 				fprintf(stderr, "skagent: --token %s: expected "
-				    "unix:PATH or a device path\n", optarg);
+				    "%s\n", optarg, token_spec_forms());
 				return 1;
 			}
 			token_specs[ntokens++] = optarg;

@@ -1,16 +1,12 @@
 /* Token presence and -O hide-absent (see presence.h). */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "agent.h"
 #include "pincache.h"
 #include "presence.h"
 #include "proto.h"
 #include "token.h"
-
-#define UNIX_PREFIX	"unix:"
 
 /* identity->sk_probe */
 #define PROBE_NONE	0	/* never probed */
@@ -38,31 +34,6 @@ struct probe {
 	struct token_req treq;
 	int r;
 };
-
-int
-token_node(const char *spec, struct token_node *n)
-{
-	struct stat st;
-	const char *path = spec;
-
-	if (strncmp(spec, UNIX_PREFIX, strlen(UNIX_PREFIX)) == 0)
-		path = spec + strlen(UNIX_PREFIX);
-	if (*path != '/' || stat(path, &st) == -1 ||
-	    (!S_ISSOCK(st.st_mode) && !S_ISCHR(st.st_mode)))
-		return -1;
-	n->dev = st.st_dev;
-	n->ino = st.st_ino;
-	n->ctime = st.st_ctim;
-	return 0;
-}
-
-int
-token_node_same(const struct token_node *a, const struct token_node *b)
-{
-	return a->dev == b->dev && a->ino == b->ino &&
-	    a->ctime.tv_sec == b->ctime.tv_sec &&
-	    a->ctime.tv_nsec == b->ctime.tv_nsec;
-}
 
 int
 presence_token(const char *spec)

@@ -2,8 +2,8 @@
  * Which tokens are there, known without touching them, and which key is
  * on which token.
  *
- * A token is present when its node exists: the hidraw device node, or the
- * socket of a unix: token.  The node's identity (device, inode and ctime)
+ * A token is present when its node exists (token_node in lib/token.h: the
+ * hidraw device node, the socket of a unix: token).  The node's identity
  * tells a token unplugged and plugged in again (a new node) from one that
  * stayed.
  * A key is on the token that last signed with it, or that a silent probe
@@ -22,8 +22,6 @@
 #define SKA_PRESENCE_H
 
 #include <stdint.h>
-#include <sys/types.h>
-#include <time.h>
 
 #define PRESENCE_CACHE_MS	200
 #define PROBE_RETRY_MS		5000
@@ -32,16 +30,6 @@
 struct conn;
 struct identity;
 struct sshbuf;
-
-/* A node's identity: a new node may reuse the inode, not the ctime too. */
-struct token_node {
-	dev_t dev;
-	ino_t ino;
-	struct timespec ctime;
-};
-/* 0 with the node's identity when spec's node exists; -1 when not. */
-int token_node(const char *spec, struct token_node *n);
-int token_node_same(const struct token_node *a, const struct token_node *b);
 
 /* The table index (1..PRESENCE_MAX_TOKENS) for spec, added if new; 0 when full. */
 int presence_token(const char *spec);

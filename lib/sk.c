@@ -1,5 +1,5 @@
 /*
- * Security keys as ssh sees them: token.c's raw material made into ssh
+ * Security keys as ssh sees them: token.h's raw material made into ssh
  * keys and signatures with key.c.
  */
 #include <stdlib.h>

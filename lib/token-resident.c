@@ -1,7 +1,9 @@
 /*
  * Resident (discoverable) credentials through credential management, as
  * sk-usbhid.c's read_rks: metadata, relying parties, then the credentials
- * of every rp id starting "ssh:".
+ * of every rp id starting "ssh:"; deleting one; how many there are and
+ * how many more fit (token_resident_slots).  Other credential management
+ * (fido_credman_*) belongs here too.
  */
 #include <stdlib.h>
 #include <string.h>

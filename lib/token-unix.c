@@ -17,12 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "token-impl.h"
 
+#define PREFIX		"unix:"
 #define REPORT_LEN	64
 #define WRITE_MS	1000	/* a full socket buffer: the token is stuck */
 #define INIT_DATA	57	/* payload bytes in an initialisation frame */
@@ -77,8 +79,8 @@ unix_open(const char *path)
 	size_t n;
 	int fd = -1;
 
-	if (strncmp(path, TOKEN_UNIX_PREFIX, strlen(TOKEN_UNIX_PREFIX)) == 0)
-		path += strlen(TOKEN_UNIX_PREFIX);
+	if (strncmp(path, PREFIX, strlen(PREFIX)) == 0)
+		path += strlen(PREFIX);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if ((n = strlen(path)) == 0 || n >= sizeof(sun.sun_path))
@@ -187,22 +189,18 @@ static const fido_dev_io_t unix_io = {
 	unix_open, unix_close, unix_read, unix_write,
 };
 
-const fido_dev_io_t *
-token_unix_io(void)
-{
-	return &unix_io;
-}
-
-int
-token_unix_stale(void *h)
+/* The peer hung up, or an unread reply waits (a stale answer): reopen. */
+static int
+unix_stale(void *h)
 {
 	struct unix_dev *u = h;
 
 	return u == NULL || wait_fd(u->fd, POLLIN, 0) != 0;
 }
 
-int
-token_unix_hungup(void *h)
+/* The peer hung up. */
+static int
+unix_hungup(void *h)
 {
 	struct unix_dev *u = h;
 	struct pollfd pfd;
@@ -215,3 +213,32 @@ token_unix_hungup(void *h)
 	return poll(&pfd, 1, 0) == 1 &&
 	    (pfd.revents & (POLLHUP | POLLERR)) != 0;
 }
+
+static int
+unix_valid(const char *spec)
+{
+	size_t n = strlen(spec) - strlen(PREFIX);
+
+	return n > 0 && n < sizeof(((struct sockaddr_un *)NULL)->sun_path);
+}
+
+/* The socket's node. */
+static int
+unix_node(const char *spec, struct token_node *n)
+{
+	return token_node_stat(spec + strlen(PREFIX), S_IFSOCK, n);
+}
+
+/* Never discovered: only configured tokens; kept open between operations. */
+const struct token_transport token_transport_unix = {
+	.name = "unix",
+	.prefix = PREFIX,
+	.form = PREFIX "PATH",
+	.valid = unix_valid,
+	.io = &unix_io,
+	.exclusive = 0,
+	.stale = unix_stale,
+	.hungup = unix_hungup,
+	.node = unix_node,
+	.manifest = NULL,
+};

@@ -10,6 +10,14 @@
  * Errors are 0 or SKA_ERR_* (lib/err.h); libfido2's codes are translated in
  * one place (token-err.c, table below).  Every wait is bounded.
  *
+ * Files (lib/token-*.c, one job each; token-impl.h is their internal
+ * contract): ctx (the context), transport (the table of transports and
+ * what a spec says), hid and unix (one transport each), discover (the
+ * registry of tokens), cancel (operations in flight, cancellation), dev
+ * (holding one token, the bracket around each libfido2 request), choose
+ * (which token), sign, enroll, resident (credential management), status
+ * (getInfo, PIN state), err.
+ *
  * Threads.  A struct token_ctx is shared by all threads.  Operations on
  * different tokens run in parallel; operations on the same token are
  * serialised (a second one waits, cancellably, for at most the touch wait
@@ -84,6 +92,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -190,18 +200,51 @@ struct token_info {
 };
 
 /*
+ * Specs.  A token is named by a spec whose prefix says its transport:
+ * "unix:PATH" (a software token's socket) or an absolute device path
+ * (/dev/hidraw3, libfido2's hidraw).  token_spec_check() says whether spec
+ * is well-formed (0, or SKA_ERR_INVALID_ARGUMENT), without I/O;
+ * token_spec_forms() says what forms there are, for messages ("unix:PATH
+ * or a device path").
+ */
+int token_spec_check(const char *spec) SKA_WUR;
+const char *token_spec_forms(void);
+
+/*
+ * The identity of a token's node (device node, socket), read with stat(2)
+ * and no device I/O: whether the token is there, and whether it is still
+ * the same one (a token unplugged and plugged in again gets a new node,
+ * which may reuse the inode, not the ctime too).  token_node() is 0 with
+ * *n filled, SKA_ERR_NO_TOKEN when the node is not there, or
+ * SKA_ERR_INVALID_ARGUMENT for a malformed spec.
+ */
+struct token_node {
+	dev_t dev;
+	ino_t ino;
+	struct timespec ctime;
+};
+int token_node(const char *spec, struct token_node *n);
+int token_node_same(const struct token_node *a, const struct token_node *b);
+
+/*
  * Context.  token_ctx_new() also initialises libfido2 (once per process).
  * token_ctx_free() closes every device; no operation may be running.
  */
 int token_ctx_new(struct token_ctx **ctxp) SKA_WUR;
 void token_ctx_free(struct token_ctx *ctx);
-/* "unix:PATH" or an absolute device path (/dev/hidraw3); repeatable. */
+/* A spec (token_spec_check); repeatable. */
 int token_ctx_add_device(struct token_ctx *ctx, const char *spec) SKA_WUR;
-/* hidraw discovery through fido_dev_info_manifest: on (1) by default. */
+/*
+ * Discovery of the tokens of the transports that find theirs (hidraw,
+ * through fido_dev_info_manifest): on (1) by default.
+ */
 void token_ctx_set_discovery(struct token_ctx *ctx, int on);
 /* Default touch wait in ms (> 0); TOKEN_TOUCH_MS_DEFAULT at first. */
 void token_ctx_set_touch_ms(struct token_ctx *ctx, int ms);
-/* Keep hidraw devices open between operations (0 by default, see above). */
+/*
+ * Keep the tokens of exclusive transports (hidraw) open between
+ * operations (0 by default, see above).
+ */
 void token_ctx_set_hold_hid(struct token_ctx *ctx, int on);
 /* Debug lines (never secrets), called on the operations' threads. */
 void token_ctx_set_log(struct token_ctx *ctx,

@@ -141,9 +141,10 @@ sk_tokens(struct keygen *kg)
 		fatal("Cannot use security keys: %s", ska_err(r));
 	for (i = 0; i < kg->ntokens; i++) {
 		if ((r = token_ctx_add_device(kg->tctx, kg->tokens[i])) != 0)
-			fatal("Invalid --token \"%s\": %s", kg->tokens[i],
+			fatal("Invalid --token \"%s\": %s%s", kg->tokens[i],
+			    r == SKA_ERR_INVALID_ARGUMENT ? "expected " : "",
 			    r == SKA_ERR_INVALID_ARGUMENT ?
-			    "expected unix:PATH or a /dev path" : ska_err(r));
+			    token_spec_forms() : ska_err(r));
 	}
 	if (kg->ntokens > 0)
 		token_ctx_set_discovery(kg->tctx, 0);
@@ -152,10 +153,9 @@ sk_tokens(struct keygen *kg)
 static void
 check_device(const char *spec)
 {
-	if (*spec == '\0' || strlen(spec) >= TOKEN_SPEC_MAX ||
-	    (strncmp(spec, "unix:", 5) != 0 && *spec != '/'))
-		fatal("Invalid FIDO device \"%s\": expected unix:PATH or a "
-		    "/dev path", spec);
+	if (token_spec_check(spec) != 0)
+		fatal("Invalid FIDO device \"%s\": expected %s", spec,
+		    token_spec_forms());
 }
 
 static struct sshbuf *

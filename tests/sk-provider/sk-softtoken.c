@@ -17,16 +17,11 @@
  * half-way is an error here (sk-usbhid.c turns a "general" failure of its
  * last device into success with the keys read so far).
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <fido.h>
 #include <fido/credman.h>
@@ -36,6 +31,7 @@
 #include <openssl/obj_mac.h>
 
 #include "sk-api.h"
+#include "unix-io.h"
 
 #define USER_ID_LEN	32
 
@@ -61,79 +57,9 @@ skdebug(const char *func, const char *fmt, ...)
 	fflush(f);
 }
 
-/* ---------------------------------------------- libfido2 custom I/O */
-
-static void *
-io_open(const char *path)
-{
-	struct sockaddr_un sun;
-	size_t n;
-	int fd, *h;
-
-	if (strncmp(path, "unix:", 5) == 0)
-		path += 5;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if ((n = strlen(path)) == 0 || n >= sizeof(sun.sun_path))
-		return NULL;
-	memcpy(sun.sun_path, path, n);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return NULL;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    (h = malloc(sizeof(*h))) == NULL) {
-		skdebug(__func__, "connect %s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	*h = fd;
-	return h;
-}
-
-static void
-io_close(void *h)
-{
-	close(*(int *)h);
-	free(h);
-}
-
-/* One 64-byte report per datagram, no report id. */
-static int
-io_read(void *h, unsigned char *buf, size_t len, int ms)
-{
-	struct pollfd p;
-	ssize_t n;
-	int r;
-
-	p.fd = *(int *)h;
-	p.events = POLLIN;
-	p.revents = 0;
-	while ((r = poll(&p, 1, ms)) == -1 && errno == EINTR)
-		;
-	if (r != 1)
-		return -1;
-	while ((n = recv(p.fd, buf, len, 0)) == -1 && errno == EINTR)
-		;
-	return n > 0 ? (int)n : -1;
-}
-
-/* libfido2 writes report id 0 + the 64-byte report. */
-static int
-io_write(void *h, const unsigned char *buf, size_t len)
-{
-	ssize_t n;
-
-	if (len != 65)
-		return -1;
-	while ((n = send(*(int *)h, buf + 1, 64, MSG_NOSIGNAL)) == -1 &&
-	    errno == EINTR)
-		;
-	return n == 64 ? 65 : -1;
-}
-
 static fido_dev_t *
 dev_open(const char *path)
 {
-	fido_dev_io_t io = { io_open, io_close, io_read, io_write };
 	fido_dev_t *dev;
 	int r;
 
@@ -141,14 +67,9 @@ dev_open(const char *path)
 		skdebug(__func__, "no device: set SKA_SOFTTOKEN");
 		return NULL;
 	}
-	if ((dev = fido_dev_new()) == NULL)
-		return NULL;
-	if ((r = fido_dev_set_io_functions(dev, &io)) != FIDO_OK ||
-	    (r = fido_dev_open(dev, path)) != FIDO_OK) {
+	/* libfido2 custom I/O on the socket (tests/unix-io.h) */
+	if ((dev = test_unix_dev_open(path, NULL, -1, &r)) == NULL)
 		skdebug(__func__, "%s: %s", path, fido_strerr(r));
-		fido_dev_free(&dev);
-		return NULL;
-	}
 	return dev;
 }
 

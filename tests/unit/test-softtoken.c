@@ -33,6 +33,7 @@
 #include <sodium.h>
 
 #include "tap.h"
+#include "unix-io.h"
 
 static char tmpdir[256];
 static char bin[512];
@@ -62,24 +63,6 @@ static void
 path_in(char *out, size_t n, const char *name)
 {
 	snprintf(out, n, "%s/%s", tmpdir, name);
-}
-
-static int
-unix_connect(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* ------------------------------------------------------ the softtoken */
@@ -123,7 +106,7 @@ tok_start(struct tok *t, const char *name, const char **extra)
 		_exit(127);
 	}
 	for (until = now_ms() + 5000; now_ms() < until; sleep_ms(5)) {
-		if ((fd = unix_connect(t->sock)) != -1) {
+		if ((fd = test_unix_connect(t->sock)) != -1) {
 			close(fd);
 			return 0;
 		}
@@ -167,71 +150,27 @@ tok_stop(struct tok *t)
 
 static volatile int keepalives;
 
-static void *
-io_open(const char *path)
-{
-	int *fd;
-
-	if (strncmp(path, "unix:", 5) == 0)
-		path += 5;
-	if ((fd = malloc(sizeof(*fd))) == NULL)
-		return NULL;
-	if ((*fd = unix_connect(path)) == -1) {
-		free(fd);
-		return NULL;
-	}
-	return fd;
-}
-
-static void
-io_close(void *h)
-{
-	close(*(int *)h);
-	free(h);
-}
-
+/* tests/unix-io.h, counting the keepalive frames the token sends */
 static int
 io_read(void *h, unsigned char *buf, size_t len, int ms)
 {
-	struct pollfd p = { *(int *)h, POLLIN, 0 };
-	ssize_t n;
-	int r;
+	int n;
 
-	while ((r = poll(&p, 1, ms)) == -1 && errno == EINTR)
-		;
-	if (r != 1)
-		return -1;
-	if ((n = recv(*(int *)h, buf, len, 0)) <= 0)
-		return -1;
-	if (n == 64 && buf[4] == 0xbb)
+	if ((n = test_unix_read(h, buf, len, ms)) == 64 && buf[4] == 0xbb)
 		keepalives++;
-	return (int)n;
-}
-
-static int
-io_write(void *h, const unsigned char *buf, size_t len)
-{
-	if (len != 65)
-		return -1;
-	return send(*(int *)h, buf + 1, 64, MSG_NOSIGNAL) == 64 ? 65 : -1;
+	return n;
 }
 
 static fido_dev_t *
 dev_open(const struct tok *t)
 {
-	fido_dev_io_t io = { io_open, io_close, io_read, io_write };
-	fido_dev_t *d;
+	static const fido_dev_io_t io = {
+		test_unix_open, test_unix_close, io_read, test_unix_write,
+	};
 	char path[320];
 
 	snprintf(path, sizeof(path), "unix:%s", t->sock);
-	if ((d = fido_dev_new()) == NULL)
-		return NULL;
-	if (fido_dev_set_io_functions(d, &io) != FIDO_OK ||
-	    fido_dev_open(d, path) != FIDO_OK) {
-		fido_dev_free(&d);
-		return NULL;
-	}
-	return d;
+	return test_unix_dev_open(path, &io, -1, NULL);
 }
 
 static void
@@ -514,7 +453,7 @@ raw_open(struct raw *r, const struct tok *t)
 	size_t n = sizeof(b);
 	static const unsigned char bc[4] = { 0xff, 0xff, 0xff, 0xff };
 
-	if ((r->fd = unix_connect(t->sock)) == -1)
+	if ((r->fd = test_unix_connect(t->sock)) == -1)
 		return -1;
 	randombytes_buf(nonce, sizeof(nonce));
 	if (raw_msg(r->fd, bc, 0x06, nonce, 8) != 0 ||

@@ -1,10 +1,10 @@
 /*
- * The token layer (lib/token.c, lib/sk.c) against software tokens: this
+ * The token layer (lib/token-*.c, lib/sk.c) against software tokens: this
  * test starts tests/softtoken/softtoken processes on sockets in a temporary
  * directory and drives them through libfido2, as the agent would.  Every
  * signature is checked with key_verify on the ssh signature built from
  * it.  PINs are set and non-ssh credentials made with libfido2 directly
- * (own custom I/O below), not with the code under test.  Every wait is
+ * (tests/unix-io.h), not with the code under test.  Every wait is
  * bounded.
  */
 #include <dirent.h>
@@ -32,6 +32,7 @@
 #include "sshbuf.h"
 #include "tap.h"
 #include "token.h"
+#include "unix-io.h"
 
 static char tmpdir[256];
 static char bin[512];
@@ -55,24 +56,6 @@ sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-}
-
-static int
-unix_connect(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* ------------------------------------------------------ the softtoken */
@@ -120,7 +103,7 @@ tok_start(struct tok *t, const char *name, const char **extra)
 		_exit(127);
 	}
 	for (until = now_ms() + 5000; now_ms() < until; sleep_ms(5)) {
-		if ((fd = unix_connect(t->sock)) != -1) {
+		if ((fd = test_unix_connect(t->sock)) != -1) {
 			close(fd);
 			return 0;
 		}
@@ -171,66 +154,10 @@ tok_kill(struct tok *t)
 
 /* ------------------------- libfido2 directly (not the code under test) */
 
-static void *
-io_open(const char *path)
-{
-	int *fd;
-
-	if (strncmp(path, "unix:", 5) == 0)
-		path += 5;
-	if ((fd = malloc(sizeof(*fd))) == NULL)
-		return NULL;
-	if ((*fd = unix_connect(path)) == -1) {
-		free(fd);
-		return NULL;
-	}
-	return fd;
-}
-
-static void
-io_close(void *h)
-{
-	close(*(int *)h);
-	free(h);
-}
-
-static int
-io_read(void *h, unsigned char *buf, size_t len, int ms)
-{
-	struct pollfd p = { *(int *)h, POLLIN, 0 };
-	ssize_t n;
-	int r;
-
-	while ((r = poll(&p, 1, ms)) == -1 && errno == EINTR)
-		;
-	if (r != 1 || (n = recv(*(int *)h, buf, len, 0)) <= 0)
-		return -1;
-	return (int)n;
-}
-
-static int
-io_write(void *h, const unsigned char *buf, size_t len)
-{
-	if (len != 65)
-		return -1;
-	return send(*(int *)h, buf + 1, 64, MSG_NOSIGNAL) == 64 ? 65 : -1;
-}
-
 static fido_dev_t *
 raw_open(const struct tok *t)
 {
-	fido_dev_io_t io = { io_open, io_close, io_read, io_write };
-	fido_dev_t *d;
-
-	if ((d = fido_dev_new()) == NULL)
-		return NULL;
-	fido_dev_set_timeout(d, 5000);
-	if (fido_dev_set_io_functions(d, &io) != FIDO_OK ||
-	    fido_dev_open(d, t->spec) != FIDO_OK) {
-		fido_dev_free(&d);
-		return NULL;
-	}
-	return d;
+	return test_unix_dev_open(t->spec, NULL, 5000, NULL);
 }
 
 static int
@@ -457,6 +384,57 @@ test_no_token(void)
 	token_info_free(ti, n);
 	ok(ts == NULL && tc == NULL, "nothing returned on failure");
 	token_ctx_free(ctx);
+}
+
+/* Specs and nodes (token_spec_check, token_node), known without I/O. */
+static void
+test_specs(void)
+{
+	struct token_node a, b;
+	struct tok t;
+	char spec[400];
+	int fd;
+
+	is_int(token_spec_check("unix:/run/tok.sock"), 0, "unix:PATH is a spec");
+	is_int(token_spec_check("/dev/hidraw3"), 0, "a device path is a spec");
+	is_int(token_spec_check("hidraw3"), SKA_ERR_INVALID_ARGUMENT,
+	    "a relative device path is not");
+	is_int(token_spec_check("unix:"), SKA_ERR_INVALID_ARGUMENT,
+	    "nor unix: without a path");
+	is_int(token_spec_check(""), SKA_ERR_INVALID_ARGUMENT, "nor \"\"");
+	memset(spec, 'a', sizeof(spec));
+	memcpy(spec, "/dev/", 5);
+	spec[TOKEN_SPEC_MAX] = '\0';
+	is_int(token_spec_check(spec), SKA_ERR_INVALID_ARGUMENT,
+	    "nor a spec of TOKEN_SPEC_MAX bytes");
+	ok(strstr(token_spec_forms(), "unix:PATH") != NULL &&
+	    strstr(token_spec_forms(), "device path") != NULL,
+	    "token_spec_forms: %s", token_spec_forms());
+
+	if (tok_start(&t, "node", NULL) != 0) {
+		tap_skip(6, "softtoken did not start");
+		return;
+	}
+	is_int(token_node(t.spec, &a), 0, "token_node: the socket is there");
+	is_int(token_node(t.sock, &b), SKA_ERR_NO_TOKEN,
+	    "the socket is no device node");
+	is_int(token_node(t.spec, &b) == 0 && token_node_same(&a, &b), 1,
+	    "the same node while the token stays");
+	tok_stop(&t);
+	is_int(token_node(t.spec, &b), SKA_ERR_NO_TOKEN,
+	    "token_node: gone with the token");
+	if (tok_start(&t, "node", NULL) != 0) {
+		tap_skip(1, "softtoken did not start again");
+		return;
+	}
+	is_int(token_node(t.spec, &b) == 0 && !token_node_same(&a, &b), 1,
+	    "a token started again is a new node");
+	tok_stop(&t);
+	snprintf(spec, sizeof(spec), "unix:%s/file", tmpdir);
+	if ((fd = open(spec + 5, O_WRONLY | O_CREAT, 0600)) != -1)
+		close(fd);
+	is_int(token_node(spec, &b), SKA_ERR_NO_TOKEN,
+	    "a file is no token's socket");
 }
 
 static void
@@ -1471,6 +1449,7 @@ main(int argc, char **argv)
 
 	test_errors();
 	test_no_token();
+	test_specs();
 	test_enroll_sign();
 	test_no_eddsa();
 	test_pin();
