@@ -5,25 +5,26 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+# Programs only skagent runs (not commands), in LIBEXECDIR/skagent.
+LIBEXECDIR ?= $(PREFIX)/libexec
 
-# Where the optional parts go: asked of pkg-config (relative to PREFIX where
-# the package's own search path allows it), else the usual place.  udev
-# reads rules from its own directory only, whatever PREFIX is.
+# Where the optional parts go: under PREFIX, where systemd, environment.d
+# and bash-completion look for PREFIX=/usr and /usr/local (pkg-config's
+# answers are absolute, /usr/share whatever PREFIX).  udev reads rules from
+# its own directory only, whatever PREFIX is.
 pkgvar = $(shell $(PKG_CONFIG) $(3) --variable=$(1) $(2) 2>/dev/null)
 UDEVDIR := $(call pkgvar,udevdir,udev)
-SYSTEMD_UNITDIR := $(call pkgvar,systemduserunitdir,systemd,--define-variable=prefix=$(PREFIX))
-BASHCOMP_DIR := $(call pkgvar,completionsdir,bash-completion,--define-variable=prefix=$(PREFIX))
 UDEVRULESDIR ?= $(or $(UDEVDIR),/usr/lib/udev)/rules.d
-SYSTEMDUSERUNITDIR ?= $(or $(SYSTEMD_UNITDIR),$(PREFIX)/lib/systemd/user)
+SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
 ENVIRONMENTDDIR ?= $(PREFIX)/lib/environment.d
-BASHCOMPDIR ?= $(or $(BASHCOMP_DIR),$(PREFIX)/share/bash-completion/completions)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 # Each optional part is installed when this system has what reads it;
 # WITH_UDEV=yes|no, WITH_SYSTEMDUNITS=yes|no, WITH_BASHCOMPLETION=yes|no
 # decide otherwise.  The systemd part includes the environment.d snippet.
 WITH_UDEV ?= $(if $(UDEVDIR)$(wildcard /usr/lib/udev/rules.d /lib/udev/rules.d),yes,no)
-WITH_SYSTEMDUNITS ?= $(if $(SYSTEMD_UNITDIR)$(wildcard /usr/lib/systemd/user /lib/systemd/user),yes,no)
-WITH_BASHCOMPLETION ?= $(if $(BASHCOMP_DIR)$(wildcard /usr/share/bash-completion/completions),yes,no)
+WITH_SYSTEMDUNITS ?= $(if $(call pkgvar,systemduserunitdir,systemd)$(wildcard /usr/lib/systemd/user /lib/systemd/user),yes,no)
+WITH_BASHCOMPLETION ?= $(if $(call pkgvar,completionsdir,bash-completion)$(wildcard /usr/share/bash-completion/completions),yes,no)
 
 comma := ,
 PKGS := libfido2 libsodium libcbor libcrypto
@@ -58,16 +59,17 @@ LIB_OBJ := $(LIB_SRC:.c=.o)
 LIB := lib/libskagent.a
 
 # agent/sk-helper.c is a program of its own: skagent-sk-helper runs
-# security key provider libraries outside the agent, installed beside it.
+# security key provider libraries outside the agent (in LIBEXECDIR/skagent).
 SKHELPER_SRC := $(wildcard agent/sk-helper.c)
 SKHELPER := $(if $(SKHELPER_SRC),agent/skagent-sk-helper)
 AGENT_SRC := $(filter-out $(SKHELPER_SRC),$(wildcard agent/*.c))
 AGENT_OBJ := $(AGENT_SRC:.c=.o)
 AGENT := $(if $(AGENT_SRC),agent/skagent)
 
-# One program per tools/NAME.c; agent-token's subcommands are
-# tools/token/*.c.
+# One program per tools/NAME.c; agent-keygen's modes beyond key generation
+# are tools/keygen/*.c, agent-token's subcommands tools/token/*.c.
 TOOLS := $(patsubst %.c,%,$(wildcard tools/*.c))
+KEYGEN_PARTS := $(patsubst %.c,%.o,$(wildcard tools/keygen/*.c))
 TOKEN_PARTS := $(patsubst %.c,%.o,$(wildcard tools/token/*.c))
 
 # The software authenticator shares no code with lib/ on purpose: a test
@@ -124,16 +126,17 @@ FUZZ_TIME ?= 60
 
 BIN := $(AGENT) $(SKHELPER) $(TOOLS) $(SOFTTOKEN)
 
-# What make install puts down: the programs (not the software token), each
-# one's man page and completion where there is one (skagent-sk-helper,
-# which only skagent runs, has neither), and the optional parts.
-PROGRAMS := $(AGENT) $(SKHELPER) $(TOOLS)
+# What make install puts down: the commands (not the software token), each
+# one's man page and completion; the helpers only skagent runs, in
+# LIBEXECDIR/skagent (agent/libexec.c finds them there); the optional parts.
+PROGRAMS := $(AGENT) $(TOOLS)
+HELPER_PROGRAMS := $(SKHELPER)
 MANPAGES := $(wildcard $(PROGRAMS:=.1))
 COMPLETIONS := $(wildcard $(addprefix completion/,$(notdir $(PROGRAMS))))
 UDEV_RULES := udev/70-skagent-fido.rules
 USER_UNITS := systemd/skagent.socket systemd/skagent.service
 ENVIRONMENTD := systemd/60-skagent.conf
-GENERATED := systemd/skagent.service
+GENERATED := systemd/skagent.service agent/paths.h
 
 all: $(BIN) $(GENERATED)
 
@@ -152,7 +155,15 @@ $(SKHELPER): $(SKHELPER_SRC:.c=.o) $(LIB)
 tools/%: tools/%.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+tools/agent-keygen: tools/agent-keygen.o $(KEYGEN_PARTS) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 tools/agent-token: tools/agent-token.o $(TOKEN_PARTS) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# agent-copy-id is its main file and its parts in tools/copy-id/.
+COPYID_OBJ := $(patsubst %.c,%.o,$(wildcard tools/copy-id/*.c))
+tools/agent-copy-id: tools/agent-copy-id.o $(COPYID_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SOFTTOKEN): $(SOFTTOKEN_OBJ)
@@ -184,10 +195,11 @@ tests/helpers/%: tests/helpers/%.o $(LIB)
 # The agent's provider path (skhelper.c, child.c) on a stand-in loop.
 tests/helpers/skhelper-run.o: CFLAGS += -Iagent
 tests/helpers/skhelper-run: tests/helpers/skhelper-run.o agent/child.o \
-		agent/skhelper.o $(LIB)
+		agent/skhelper.o agent/libexec.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/fuzz/fuzz-agent: tests/fuzz/fuzz-agent.c tests/agent-standin.h $(FUZZ_AGENT_SRC) $(LIB_SRC)
+tests/fuzz/fuzz-agent: tests/fuzz/fuzz-agent.c tests/agent-standin.h $(FUZZ_AGENT_SRC) $(LIB_SRC) \
+		agent/paths.h
 	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -Itests -o $@ $(filter %.c,$^) $(LDLIBS)
 
 tests/fuzz/fuzz-softtoken: tests/fuzz/fuzz-softtoken.c $(FUZZ_SOFTTOKEN_SRC)
@@ -209,6 +221,15 @@ fuzz: $(FUZZERS)
 		$$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=tests/fuzz/crash-$$n- \
 			-print_final_stats=1 $$w || exit 1; rm -rf $$w; \
 	done
+
+# The helpers' directory compiled into the agent, rewritten only when
+# LIBEXECDIR changes: make install with another PREFIX than the build's
+# rebuilds what uses it.
+agent/paths.h: FORCE
+	$(Q)printf '#define SKAGENT_LIBEXECDIR "%s"\n' '$(LIBEXECDIR)/skagent' >$@.tmp && \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else \
+		mv -f $@.tmp $@ && $(if $(Q),echo "  GEN     $@",:); fi
+agent/libexec.o: agent/paths.h
 
 # Rewritten only when BINDIR changes the text, so make install with another
 # BINDIR than the build's still gets a unit that names the right program.
@@ -280,6 +301,10 @@ run: deps
 install: all
 	$(Q)install -v -d "$(DESTDIR)$(BINDIR)" && \
 	install -v -m 0755 $(PROGRAMS) "$(DESTDIR)$(BINDIR)/"
+ifneq ($(HELPER_PROGRAMS),)
+	$(Q)install -v -d "$(DESTDIR)$(LIBEXECDIR)/skagent" && \
+	install -v -m 0755 $(HELPER_PROGRAMS) "$(DESTDIR)$(LIBEXECDIR)/skagent/"
+endif
 	$(Q)install -v -d "$(DESTDIR)$(MANDIR)/man1" && \
 	install -v -m 0644 $(MANPAGES) "$(DESTDIR)$(MANDIR)/man1/"
 ifeq ($(WITH_UDEV),yes)
@@ -297,10 +322,16 @@ ifeq ($(WITH_BASHCOMPLETION),yes)
 	install -v -m 0644 $(COMPLETIONS) "$(DESTDIR)$(BASHCOMPDIR)/"
 endif
 
-# Removes the files install puts down, never a directory: they are shared.
+# Removes the files install puts down, and LIBEXECDIR/skagent once empty;
+# no other directory: they are shared.
 uninstall:
 	$(Q)rm -vf $(addprefix "$(DESTDIR)$(BINDIR)"/,$(notdir $(PROGRAMS))) \
 		$(addprefix "$(DESTDIR)$(MANDIR)/man1"/,$(notdir $(MANPAGES)))
+ifneq ($(HELPER_PROGRAMS),)
+	$(Q)rm -vf $(addprefix "$(DESTDIR)$(LIBEXECDIR)/skagent"/,$(notdir $(HELPER_PROGRAMS))) && \
+	{ ! [ -d "$(DESTDIR)$(LIBEXECDIR)/skagent" ] || \
+		rmdir -v --ignore-fail-on-non-empty "$(DESTDIR)$(LIBEXECDIR)/skagent"; }
+endif
 ifeq ($(WITH_UDEV),yes)
 	$(Q)rm -vf $(addprefix "$(DESTDIR)$(UDEVRULESDIR)"/,$(notdir $(UDEV_RULES)))
 endif

@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "child.h"
+#include "log.h"
 #include "loop.h"
 
 #define CHILD_OUT_MAX	4096
@@ -199,9 +199,9 @@ input_fd(const void *in, size_t inlen)
 }
 
 /*
- * The loop blocks SIGTERM, SIGHUP, SIGINT and SIGUSR1 outside epoll_pwait
- * and ignores SIGPIPE (and SIGINT when daemonised): a child gets an empty
- * mask and the default actions, or child_kill's SIGTERM would wait forever.
+ * The loop blocks its signals (loop_signals) outside epoll_pwait and
+ * ignores SIGPIPE (and SIGINT when daemonised): a child gets an empty mask
+ * and the default actions, or child_kill's SIGTERM would wait forever.
  * group: a process group of its own.
  */
 static int
@@ -211,12 +211,8 @@ spawn_attr(posix_spawnattr_t *attr, int group)
 	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
 
 	sigemptyset(&none);
-	sigemptyset(&dfl);
+	loop_signals(&dfl);
 	sigaddset(&dfl, SIGPIPE);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGTERM);
-	sigaddset(&dfl, SIGHUP);
-	sigaddset(&dfl, SIGUSR1);
 	if (group)
 		flags |= POSIX_SPAWN_SETPGROUP;
 	if (posix_spawnattr_init(attr) != 0)

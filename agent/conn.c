@@ -9,8 +9,11 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "conn.h"
+#include "log.h"
 #include "loop.h"
+#include "proto.h"
+#include "request.h"
 
 struct conn *
 conn_new(int fd, uid_t uid, pid_t pid)
@@ -37,12 +40,12 @@ conn_free(struct conn *c)
 
 	if (c == NULL)
 		return;
-	proto_conn_free(c);
 	for (i = 0; i < c->nbinds; i++) {
 		key_free(c->binds[i].hostkey);
 		free(c->binds[i].sid);
 	}
 	free(c->dest_desc);
+	free(c->requester);
 	sshbuf_free(c->in);
 	sshbuf_free(c->out);
 	loop_watch_release(c->loop_private);
@@ -87,7 +90,7 @@ conn_input(struct conn *c)
 	struct sshbuf *msg = NULL;
 	uint32_t len;
 
-	while (!c->busy && !c->dead && !c->close_after &&
+	while (!conn_busy(c) && !c->dead && !c->close_after &&
 	    sshbuf_len(c->out) < CONN_OUT_HIGH) {
 		if (sshbuf_peek_u32(c->in, &len) != 0)
 			break;
@@ -103,7 +106,9 @@ conn_input(struct conn *c)
 			c->close_after = 1;
 			break;
 		}
+		c->dispatching = 1;
 		proto_dispatch(c, msg);
+		c->dispatching = 0;
 		sshbuf_free(msg);
 		/* requests carry private keys and passwords: leave nothing */
 		sodium_memzero(sshbuf_mutable_ptr(c->in), 4 + (size_t)len);
@@ -115,13 +120,22 @@ conn_input(struct conn *c)
 void
 conn_done(struct conn *c)
 {
-	c->busy = 0;
-	c->wake_ms = 0;
-	c->wake_cb = NULL;
+	c->req = NULL;
+	if (c->dispatching)
+		return;		/* it ended at once: conn_input goes on */
 	if (c->dead) {
 		conn_free(c);
 		return;
 	}
 	conn_input(c);
 	loop_conn_update(c);
+}
+
+void
+conn_gone(struct conn *c)
+{
+	if (conn_busy(c))
+		request_cancel(c->req, SKA_ERR_CANCELLED);	/* frees c when it ends */
+	else
+		conn_free(c);
 }

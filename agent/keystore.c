@@ -14,7 +14,11 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "agent-proto.h"
+#include "keystore.h"
+#include "log.h"
+#include "loop.h"
+#include "options.h"
 #include "secmem.h"
 
 static unsigned long long lock_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
@@ -119,17 +123,12 @@ identity_sk_external(const struct identity *id)
 void
 identity_unref(struct identity *id)
 {
-	size_t i;
-
 	if (id == NULL || __atomic_sub_fetch(&id->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	key_free(id->key);
 	free(id->comment);
 	free(id->sk_provider);
 	dest_constraints_free(id->dest, id->ndest);
-	for (i = 0; i < id->ncerts; i++)
-		key_free(id->certs[i]);
-	free(id->certs);
 	if (id->sealed != NULL) {
 		sodium_memzero(id->sealed, id->sealedlen);
 		free(id->sealed);

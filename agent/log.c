@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "log.h"
 
 static int log_stderr = 1;
 static int log_lvl = LOG_LEVEL_INFO;
@@ -87,13 +87,4 @@ debug2(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_DEBUG, fmt, ap);
 	va_end(ap);
-}
-
-uint64_t
-monotime_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

@@ -16,9 +16,15 @@
 
 #include <sodium.h>
 
-#include "agent.h"
 #include "child.h"
+#include "conn.h"
+#include "keystore.h"
+#include "log.h"
 #include "loop.h"
+#include "misc.h"
+#include "pool.h"
+#include "proto.h"
+#include "request.h"
 
 #define READ_CHUNK	(16 * 1024)
 #define MAX_EVENTS	64
@@ -134,7 +140,7 @@ conn_update_events(struct conn *c)
 {
 	uint32_t ev = 0;
 
-	if (c->busy)
+	if (conn_busy(c))
 		ev |= EPOLLRDHUP;	/* a client that leaves cancels its request */
 	else if (sshbuf_len(c->out) < CONN_OUT_HIGH)
 		ev |= EPOLLIN;
@@ -204,10 +210,7 @@ conn_close(struct conn *c)
 		listen_paused = 0;
 		ep_mod(listen_watch.fd, EPOLLIN, &listen_watch, EPOLL_CTL_MOD);
 	}
-	if (c->busy)
-		proto_conn_cancel(c);	/* the job ends later and frees c */
-	else
-		conn_free(c);
+	conn_gone(c);	/* a request in flight is cancelled; it frees c */
 }
 
 static void
@@ -313,28 +316,11 @@ handle_accept(int lfd)
 static void
 check_wakeups(uint64_t now)
 {
-	struct conn *c, *next;
-	uint64_t next_death;
-
 	if (wake_at_ms == 0 || now < wake_at_ms)
 		return;
 	wake_at_ms = 0;
-	next_death = keystore_expire(now);
-	loop_wake_at(next_death);
-	for (c = conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->wake_ms == 0)
-			continue;
-		if (now >= c->wake_ms) {
-			void (*cb)(struct conn *) = c->wake_cb;
-
-			c->wake_ms = 0;
-			c->wake_cb = NULL;
-			if (cb != NULL)
-				cb(c);
-		} else
-			loop_wake_at(c->wake_ms);
-	}
+	loop_wake_at(keystore_expire(now));
+	loop_wake_at(request_run_wakes(now));
 }
 
 int
@@ -358,12 +344,7 @@ loop_run(int listen_fd, pid_t parent_pid)
 	ep_mod(pool_watch.fd, EPOLLIN, &pool_watch, EPOLL_CTL_ADD);
 
 	/* signals arrive only inside epoll_pwait */
-	sigemptyset(&nsigset);
-	sigaddset(&nsigset, SIGTERM);
-	sigaddset(&nsigset, SIGHUP);
-	sigaddset(&nsigset, SIGINT);
-	sigaddset(&nsigset, SIGUSR1);
-	sigaddset(&nsigset, SIGCHLD);
+	loop_signals(&nsigset);
 	sigprocmask(SIG_BLOCK, &nsigset, &osigset);
 	if (parent_pid != 0)
 		next_parent_check = monotime_ms() + PARENT_CHECK_MS;
@@ -374,8 +355,7 @@ loop_run(int listen_fd, pid_t parent_pid)
 		if (received_sigusr1) {
 			received_sigusr1 = 0;
 			logit("SIGUSR1: removing all keys");
-			keystore_remove_all();
-			proto_on_remove_all();
+			proto_remove_all();
 		}
 		if (received_sigchld) {
 			received_sigchld = 0;
@@ -426,7 +406,7 @@ loop_run(int listen_fd, pid_t parent_pid)
 				if (w->conn->dead)
 					break;
 				if ((ev[i].events & (EPOLLERR | EPOLLHUP)) ||
-				    ((ev[i].events & EPOLLRDHUP) && w->conn->busy)) {
+				    ((ev[i].events & EPOLLRDHUP) && conn_busy(w->conn))) {
 					/* the client is gone: nobody to answer */
 					conn_close(w->conn);
 					break;
@@ -442,9 +422,9 @@ loop_run(int listen_fd, pid_t parent_pid)
 						break;
 					}
 				}
-				if ((ev[i].events & EPOLLIN) && !w->conn->busy)
+				if ((ev[i].events & EPOLLIN) && !conn_busy(w->conn))
 					conn_read(w->conn);
-				else if (!w->conn->dead && !w->conn->busy) {
+				else if (!w->conn->dead && !conn_busy(w->conn)) {
 					conn_input(w->conn);	/* output drained */
 					loop_conn_update(w->conn);
 				}

@@ -20,14 +20,18 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "keystore.h"
+#include "log.h"
+#include "loop.h"
 #include "notify.h"
+#include "options.h"
 #include "pincache.h"
-#include "proto.h"
+#include "pool.h"
 #include "record.h"
 #include "secmem.h"
 #include "status.h"
 #include "token.h"
+#include "tokens.h"
 
 #ifndef SKAGENT_VERSION
 #define SKAGENT_VERSION "0.1"
@@ -410,8 +414,23 @@ set_option(const char *o)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for, beyond opts. */
+struct args {
+	int csh;			/* -c, or a csh-like $SHELL */
+	int sh;				/* -s */
+	int kill;			/* -k */
+	int debug, foreground;		/* -d, -D */
+	const char *socket;		/* -a */
+	const char *token_specs[MAX_TOKENS];	/* --token */
+	int ntokens;
+	int status, log, json;		/* --status, --log, --json */
+	size_t log_lines;		/* -n */
+	char **command;			/* command [arg ...], or NULL */
+};
+
+/* 0: go on; else the exit status (after -h, -V or a usage error). */
+static int
+parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -426,49 +445,42 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c_flag = 0, s_flag = 0, k_flag = 0, d_flag = 0, D_flag = 0;
-	const char *agentsocket = NULL, *shell, *pidstr;
-	char pidbuf[32];
-	long life;
-	pid_t pid, parent_pid = 0;
+	const char *shell;
 	size_t len;
-	const char *token_specs[MAX_TOKENS];
-	int ch, fd, nthreads, status = 0, ntokens = 0, i;
-	int status_flag = 0, log_flag = 0, json_flag = 0;
-	size_t log_lines = LOG_LINES_DEFAULT;
-	char *dir;
+	long life;
+	int ch;
 
-	harden();
+	memset(a, 0, sizeof(*a));
+	a->log_lines = LOG_LINES_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "+cDdksE:a:O:P:t:n:Vh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			if (s_flag) {
+			if (a->sh) {
 				usage(stderr);
 				return 1;
 			}
-			c_flag = 1;
+			a->csh = 1;
 			break;
 		case 's':
-			if (c_flag) {
+			if (a->csh) {
 				usage(stderr);
 				return 1;
 			}
-			s_flag = 1;
+			a->sh = 1;
 			break;
 		case 'k':
-			k_flag = 1;
+			a->kill = 1;
 			break;
 		case 'd':
 		case 'D':
-			if (d_flag || D_flag) {
+			if (a->debug || a->foreground) {
 				usage(stderr);
 				return 1;
 			}
 			if (ch == 'd')
-				d_flag = 1;
-			else
-				D_flag = 1;
+				a->debug = 1;
+			a->foreground = 1;
 			break;
 		case 'E':
 			if (strcasecmp(optarg, "sha256") == 0)
@@ -482,7 +494,7 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'a':
-			agentsocket = optarg;
+			a->socket = optarg;
 			break;
 		case 'O':
 			if (set_option(optarg) != 0) {
@@ -508,7 +520,7 @@ main(int argc, char **argv)
 			opts.default_life = (unsigned int)life;
 			break;
 		case OPT_TOKEN:
-			if (ntokens == MAX_TOKENS) {
+			if (a->ntokens == MAX_TOKENS) {
 				fprintf(stderr, "skagent: at most %d --token\n",
 				    MAX_TOKENS);
 				return 1;
@@ -518,7 +530,7 @@ main(int argc, char **argv)
 				    "%s\n", optarg, token_spec_forms());
 				return 1;
 			}
-			token_specs[ntokens++] = optarg;
+			a->token_specs[a->ntokens++] = optarg;
 			break;
 		case OPT_NOTIFY_CMD:
 			opts.notify_cmd = optarg;
@@ -543,16 +555,16 @@ main(int argc, char **argv)
 			}
 			break;
 		case OPT_STATUS:
-			status_flag = 1;
+			a->status = 1;
 			break;
 		case OPT_LOG:
-			log_flag = 1;
+			a->log = 1;
 			break;
 		case OPT_JSON:
-			json_flag = 1;
+			a->json = 1;
 			break;
 		case 'n':
-			if ((log_lines = parse_count(optarg)) == 0) {
+			if ((a->log_lines = parse_count(optarg)) == 0) {
 				fprintf(stderr, "skagent: invalid -n \"%s\"\n",
 				    optarg);
 				return 1;
@@ -560,10 +572,10 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("skagent %s\n", SKAGENT_VERSION);
-			return 0;
+			exit(0);
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		default:
 			usage(stderr);
 			return 1;
@@ -571,156 +583,182 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (status_flag || log_flag) {
-		if (argc > 0 || (status_flag && log_flag)) {
-			usage(stderr);
-			return 1;
-		}
-		return status_flag ? view_status() : view_log(log_lines,
-		    json_flag);
-	}
-	if (argc > 0 && (c_flag || k_flag || s_flag || d_flag || D_flag)) {
+	if ((a->status || a->log) && (argc > 0 || (a->status && a->log))) {
 		usage(stderr);
 		return 1;
 	}
-	if (argc == 0 && !c_flag && !s_flag && (shell = getenv("SHELL")) != NULL &&
-	    (len = strlen(shell)) > 2 && strcmp(shell + len - 3, "csh") == 0)
-		c_flag = 1;
-
-	if (k_flag) {
-		char *end;
-		long kp;
-
-		if ((pidstr = getenv("SSH_AGENT_PID")) == NULL) {
-			fprintf(stderr, "SSH_AGENT_PID not set, cannot kill agent\n");
-			return 1;
-		}
-		errno = 0;
-		kp = strtol(pidstr, &end, 10);
-		if (errno != 0 || *end != '\0' || kp < 2 || kp > INT_MAX) {
-			fprintf(stderr, "SSH_AGENT_PID=\"%s\", which is not a "
-			    "good PID\n", pidstr);
-			return 1;
-		}
-		if (kill((pid_t)kp, SIGTERM) == -1) {
-			perror("kill");
-			return 1;
-		}
-		print_unset(c_flag, "SSH_AUTH_SOCK");
-		print_unset(c_flag, "SSH_AGENT_PID");
-		printf("echo Agent pid %ld killed;\n", kp);
-		return 0;
-	}
-
-	if (sodium_init() < 0 || secmem_init(0) != 0) {
-		fprintf(stderr, "skagent: cannot initialise libsodium\n");
+	if (argc > 0 && (a->csh || a->kill || a->sh || a->foreground)) {
+		usage(stderr);
 		return 1;
 	}
-	parent_pid = getpid();
-	fd = agentsocket == NULL ? activated_socket() : -1;
-	if (fd == -1) {
-		if (agentsocket == NULL) {
-			if (make_socket_dir(parent_pid) != 0)
-				return 1;
-		} else if (snprintf(socket_name, sizeof(socket_name), "%s",
-		    agentsocket) >= (int)sizeof(socket_name)) {
-			fprintf(stderr, "skagent: socket path too long\n");
-			return 1;
-		}
-		if ((fd = listen_unix(socket_name)) == -1) {
-			cleanup_socket();
-			return 1;
-		}
-	}
+	if (argc > 0)
+		a->command = argv;
+	else if (!a->csh && !a->sh && (shell = getenv("SHELL")) != NULL &&
+	    (len = strlen(shell)) > 2 && strcmp(shell + len - 3, "csh") == 0)
+		a->csh = 1;
+	return 0;
+}
 
-	if (d_flag || D_flag) {
+/* -k: the agent named by SSH_AGENT_PID. */
+static int
+kill_agent(int csh)
+{
+	const char *pidstr;
+	char *end;
+	long kp;
+
+	if ((pidstr = getenv("SSH_AGENT_PID")) == NULL) {
+		fprintf(stderr, "SSH_AGENT_PID not set, cannot kill agent\n");
+		return 1;
+	}
+	errno = 0;
+	kp = strtol(pidstr, &end, 10);
+	if (errno != 0 || *end != '\0' || kp < 2 || kp > INT_MAX) {
+		fprintf(stderr, "SSH_AGENT_PID=\"%s\", which is not a "
+		    "good PID\n", pidstr);
+		return 1;
+	}
+	if (kill((pid_t)kp, SIGTERM) == -1) {
+		perror("kill");
+		return 1;
+	}
+	print_unset(csh, "SSH_AUTH_SOCK");
+	print_unset(csh, "SSH_AGENT_PID");
+	printf("echo Agent pid %ld killed;\n", kp);
+	return 0;
+}
+
+/* The listening socket: systemd's, -a's, or one in a private directory. */
+static int
+open_socket(const struct args *a, pid_t ppid)
+{
+	int fd;
+
+	if (a->socket == NULL && (fd = activated_socket()) != -1)
+		return fd;
+	if (a->socket == NULL) {
+		if (make_socket_dir(ppid) != 0)
+			return -1;
+	} else if (snprintf(socket_name, sizeof(socket_name), "%s",
+	    a->socket) >= (int)sizeof(socket_name)) {
+		fprintf(stderr, "skagent: socket path too long\n");
+		return -1;
+	}
+	if ((fd = listen_unix(socket_name)) == -1)
+		cleanup_socket();
+	return fd;
+}
+
+/*
+ * Prints the environment and goes into the background (the parent exits
+ * or runs the command), or stays in the foreground with -d/-D.  Returns in
+ * the agent with *parent_pidp the process to outlive (0: none); -1 when
+ * the fork failed; the parent never returns.
+ */
+static int
+daemonize(const struct args *a, int fd, pid_t *parent_pidp)
+{
+	char pidbuf[32];
+	pid_t pid, parent = getpid();
+
+	*parent_pidp = 0;
+	if (a->foreground) {
 		opts.foreground = 1;
-		opts.debug = d_flag;
-		log_init("skagent", 1, d_flag ? LOG_LEVEL_DEBUG2 : LOG_LEVEL_INFO);
-		print_set(c_flag, "SSH_AUTH_SOCK", socket_name);
+		opts.debug = a->debug;
+		log_init("skagent", 1, a->debug ? LOG_LEVEL_DEBUG2 :
+		    LOG_LEVEL_INFO);
+		print_set(a->csh, "SSH_AUTH_SOCK", socket_name);
 		printf("echo Agent pid %ld;\n", (long)getpid());
 		fflush(stdout);
-		parent_pid = 0;
-	} else {
-		fflush(stdout);
-		if ((pid = fork()) == -1) {
-			perror("fork");
-			cleanup_socket();
-			return 1;
-		}
-		if (pid != 0) {
-			/* parent: print the environment, or run the command */
-			close(fd);
-			snprintf(pidbuf, sizeof(pidbuf), "%ld", (long)pid);
-			if (argc == 0) {
-				print_set(c_flag, "SSH_AUTH_SOCK", socket_name);
-				print_set(c_flag, "SSH_AGENT_PID", pidbuf);
-				printf("echo Agent pid %ld;\n", (long)pid);
-				return 0;
-			}
-			if (setenv("SSH_AUTH_SOCK", socket_name, 1) == -1 ||
-			    setenv("SSH_AGENT_PID", pidbuf, 1) == -1) {
-				perror("setenv");
-				return 1;
-			}
-			execvp(argv[0], argv);
-			perror(argv[0]);
-			return 1;
-		}
-		/* child: the agent; in command mode it leaves with the command */
-		if (argc > 0 && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 ||
-		    getppid() != parent_pid))
-			_exit(2);
-		log_init("skagent", 0, LOG_LEVEL_INFO);
-		if (setsid() == -1)
-			error("setsid: %s", strerror(errno));
-		if (chdir("/") != 0)
-			error("chdir /: %s", strerror(errno));
-		devnull_stdio();
-		if (argc == 0)
-			parent_pid = 0;
+		return 0;
 	}
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		perror("fork");
+		return -1;
+	}
+	if (pid != 0) {
+		/* parent: print the environment, or run the command */
+		close(fd);
+		snprintf(pidbuf, sizeof(pidbuf), "%ld", (long)pid);
+		if (a->command == NULL) {
+			print_set(a->csh, "SSH_AUTH_SOCK", socket_name);
+			print_set(a->csh, "SSH_AGENT_PID", pidbuf);
+			printf("echo Agent pid %ld;\n", (long)pid);
+			exit(0);
+		}
+		if (setenv("SSH_AUTH_SOCK", socket_name, 1) == -1 ||
+		    setenv("SSH_AGENT_PID", pidbuf, 1) == -1) {
+			perror("setenv");
+			exit(1);
+		}
+		execvp(a->command[0], a->command);
+		perror(a->command[0]);
+		exit(1);
+	}
+	/* child: the agent; in command mode it leaves with the command */
+	if (a->command != NULL && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 ||
+	    getppid() != parent))
+		_exit(2);
+	log_init("skagent", 0, LOG_LEVEL_INFO);
+	if (setsid() == -1)
+		error("setsid: %s", strerror(errno));
+	if (chdir("/") != 0)
+		error("chdir /: %s", strerror(errno));
+	devnull_stdio();
+	if (a->command != NULL)
+		*parent_pidp = parent;
+	return 0;
+}
+
+/* The loop's signals set flags (SIGINT only in the foreground). */
+static void
+set_signals(void)
+{
+	sigset_t set;
+	int sig;
 
 	set_signal(SIGPIPE, SIG_IGN);
-	set_signal(SIGTERM, sig_handler);
-	set_signal(SIGHUP, sig_handler);
-	set_signal(SIGUSR1, sig_handler);
-	set_signal(SIGCHLD, sig_handler);
-	set_signal(SIGINT, opts.foreground ? sig_handler : SIG_IGN);
+	loop_signals(&set);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(&set, sig) == 1)
+			set_signal(sig, sig == SIGINT && !opts.foreground ?
+			    SIG_IGN : sig_handler);
+}
+
+/* The agent's state and threads; -1 when it cannot run. */
+static int
+init(const struct args *a)
+{
+	sigset_t set, old;
+	char *dir;
+	int i, nthreads, r = -1;
 
 	/* workers inherit a mask that blocks the loop's signals */
-	{
-		sigset_t set, old;
-
-		sigemptyset(&set);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGHUP);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGUSR1);
-		sigaddset(&set, SIGCHLD);
-		sigprocmask(SIG_BLOCK, &set, &old);
-		if (keystore_init() != 0) {
-			error("out of memory");
-			cleanup_socket();
-			return 1;
-		}
-		if (token_ctx_new(&agent_tokens) != 0) {
-			error("cannot set up the security-key layer");
-			cleanup_socket();
-			return 1;
-		}
-		token_ctx_set_log(agent_tokens, token_log, NULL);
-		for (i = 0; i < ntokens; i++)
-			if (token_ctx_add_device(agent_tokens, token_specs[i]) != 0)
-				error("--token %s: ignored", token_specs[i]);
-		nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-		if (pool_init(nthreads < 2 ? 2 : nthreads, POOL_TOKEN_THREADS) != 0) {
-			error("cannot start worker threads");
-			cleanup_socket();
-			return 1;
-		}
-		sigprocmask(SIG_SETMASK, &old, NULL);
+	loop_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (keystore_init() != 0) {
+		error("out of memory");
+		goto out;
 	}
+	if (token_ctx_new(&agent_tokens) != 0) {
+		error("cannot set up the security-key layer");
+		goto out;
+	}
+	token_ctx_set_log(agent_tokens, token_log, NULL);
+	for (i = 0; i < a->ntokens; i++)
+		if (token_ctx_add_device(agent_tokens, a->token_specs[i]) != 0)
+			error("--token %s: ignored", a->token_specs[i]);
+	nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (pool_init(nthreads < 2 ? 2 : nthreads, POOL_TOKEN_THREADS) != 0) {
+		error("cannot start worker threads");
+		goto out;
+	}
+	r = 0;
+ out:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return r;
 	logit("listening on %s", socket_name);
 	notice_set_cmd(opts.notify_cmd);
 	pincache_init(opts.pin_cache);
@@ -732,20 +770,68 @@ main(int argc, char **argv)
 		    opts.record_max : RECORD_MAX_DEFAULT);
 		free(dir);
 	}
+	return 0;
+}
 
+/* Serves until a signal (or the parent's exit); the exit status. */
+static int
+run(int fd, pid_t parent_pid)
+{
 	if (loop_run(fd, parent_pid) != 0)
-		status = 1;
-	else if (received_sigterm || received_sighup)
-		status = socket_activated && received_sigterm ? 0 : 2;
+		return 1;
+	if (received_sigterm || received_sighup)
+		return socket_activated && received_sigterm ? 0 : 2;
+	return 0;
+}
+
+/* Everything stopped and wiped, in order. */
+static void
+shutdown_agent(int fd)
+{
 	close(fd);
 	cleanup_socket();
 	pool_shutdown();
 	pool_complete();	/* finished jobs drop their keys, to be wiped */
 	record_shutdown();
 	pincache_shutdown();
-	proto_sk_shutdown();
+	sk_shutdown();
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");
-	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	pid_t parent_pid;
+	int fd, r;
+
+	harden();
+	if ((r = parse_args(argc, argv, &a)) != 0)
+		return r;
+	if (a.status)
+		return view_status();
+	if (a.log)
+		return view_log(a.log_lines, a.json);
+	if (a.kill)
+		return kill_agent(a.csh);
+	if (sodium_init() < 0 || secmem_init(0) != 0) {
+		fprintf(stderr, "skagent: cannot initialise libsodium\n");
+		return 1;
+	}
+	if ((fd = open_socket(&a, getpid())) == -1)
+		return 1;
+	if (daemonize(&a, fd, &parent_pid) != 0) {
+		cleanup_socket();
+		return 1;
+	}
+	set_signals();
+	if (init(&a) != 0) {
+		cleanup_socket();
+		return 1;
+	}
+	r = run(fd, parent_pid);
+	shutdown_agent(fd);
+	return r;
 }

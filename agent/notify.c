@@ -8,8 +8,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "child.h"
+#include "log.h"
 #include "notify.h"
 
 #define ASKPASS_DEFAULT	"/usr/bin/ssh-askpass"

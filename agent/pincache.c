@@ -3,14 +3,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "log.h"
 #include "loop.h"
+#include "misc.h"
 #include "pincache.h"
 #include "presence.h"
 #include "secmem.h"
+#include "timer.h"
 #include "token.h"
 
 struct pin_entry {
@@ -22,8 +23,7 @@ struct pin_entry {
 
 static unsigned int cache_secs;
 static struct pin_entry cache[PINCACHE_MAX_TOKENS];
-static int timer_fd = -1;
-static struct watch *timer_watch;
+static struct timer *timer;
 
 void
 pincache_init(unsigned int seconds)
@@ -81,14 +81,12 @@ still_good(struct pin_entry *e, uint64_t now)
 static void arm(void);
 
 static void
-on_timer(int fd, void *arg)
+on_timer(void *arg)
 {
-	uint64_t v, now = monotime_ms();
+	uint64_t now = monotime_ms();
 	size_t i;
 
 	(void)arg;
-	while (read(fd, &v, sizeof(v)) == -1 && errno == EINTR)
-		;
 	for (i = 0; i < PINCACHE_MAX_TOKENS; i++)
 		if (cache[i].pin != NULL)
 			(void)still_good(&cache[i], now);
@@ -99,7 +97,6 @@ on_timer(int fd, void *arg)
 static void
 arm(void)
 {
-	struct itimerspec its;
 	uint64_t now = monotime_ms(), due = 0;
 	size_t i;
 
@@ -109,26 +106,10 @@ arm(void)
 			due = cache[i].expires_ms;
 	if (due != 0 && due > now + PINCACHE_CHECK_MS)
 		due = now + PINCACHE_CHECK_MS;
-	if (timer_fd == -1) {
-		if (due == 0)
-			return;
-		if ((timer_fd = timerfd_create(CLOCK_MONOTONIC,
-		    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
-			return;
-		if ((timer_watch = loop_watch_fd(timer_fd, on_timer,
-		    NULL)) == NULL) {
-			close(timer_fd);
-			timer_fd = -1;
-			return;
-		}
-	}
-	memset(&its, 0, sizeof(its));
-	if (due != 0) {
-		due = due > now ? due - now : 1;
-		its.it_value.tv_sec = (time_t)(due / 1000);
-		its.it_value.tv_nsec = (long)(due % 1000) * 1000000;
-	}
-	(void)timerfd_settime(timer_fd, 0, &its, NULL);
+	if (timer == NULL && (due == 0 ||
+	    (timer = timer_new(on_timer, NULL)) == NULL))
+		return;
+	(void)timer_set(timer, due == 0 ? 0 : due > now ? due - now : 1);
 }
 
 char *
@@ -206,10 +187,6 @@ void
 pincache_shutdown(void)
 {
 	pincache_clear(NULL);
-	if (timer_watch != NULL)
-		loop_unwatch_fd(timer_watch);
-	timer_watch = NULL;
-	if (timer_fd != -1)
-		close(timer_fd);
-	timer_fd = -1;
+	timer_free(timer);
+	timer = NULL;
 }

@@ -13,7 +13,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "pool.h"
 
 #define POOL_MAX_THREADS 64
 

@@ -2,11 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "keystore.h"
+#include "log.h"
+#include "misc.h"
 #include "pincache.h"
+#include "pool.h"
 #include "presence.h"
-#include "proto.h"
 #include "token.h"
+#include "tokens.h"
 
 /* identity->sk_probe */
 #define PROBE_NONE	0	/* never probed */
@@ -204,7 +207,6 @@ probe_start(struct identity *id)
 	id->sk_probe = PROBE_RUNNING;
 	p->job.run = probe_run;
 	p->job.done = probe_done;
-	p->job.conn = NULL;
 	pool_submit_to(POOL_TOKEN, &p->job);
 }
 

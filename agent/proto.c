@@ -1,28 +1,24 @@
 /*
  * One handler per agent message.  Every request gets exactly one reply;
  * a malformed one gets SSH_AGENT_FAILURE and the connection goes on.
- * Handlers that wait (signatures on a worker, the lock KDF, a confirm
- * prompt) mark the connection busy and answer from their completion.
+ * Handlers that wait (signatures, the lock's KDF, the status view) make a
+ * request (request.h) and answer when it ends: sign.c, lock.c, ext.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
-#include "agent.h"
-#include "child.h"
-#include "loop.h"
-#include "presence.h"
+#include "conn.h"
+#include "dest.h"
+#include "ext.h"
+#include "keystore.h"
+#include "lock.h"
+#include "log.h"
+#include "misc.h"
+#include "options.h"
+#include "pincache.h"
+#include "policy.h"
 #include "proto.h"
-#include "record.h"
-#include "secmem.h"
-
-#define UNLOCK_DELAY_STEP_MS	100
-#define UNLOCK_DELAY_MAX_STEPS	100	/* 10 s */
-
-static unsigned int unlock_failures;	/* all clients: reconnecting resets nothing */
-static unsigned int signs_in_flight;
-static struct conn *lock_waiting;	/* a lock waits for signatures to finish */
+#include "sign.h"
 
 static void
 reply_failure(struct conn *c)
@@ -38,9 +34,9 @@ process_request_identities(struct conn *c)
 	const struct sshbuf *ans;
 	struct sshbuf *b = NULL;
 
-	if (keystore_locked() || proto_conn_restricted(c) || opts.hide_absent) {
+	if (keystore_locked() || dest_conn_restricted(c) || opts.hide_absent) {
 		/* filtered per connection (destination constraints, presence) */
-		if ((b = proto_identities_for(c)) == NULL) {
+		if ((b = policy_identities_for(c)) == NULL) {
 			reply_failure(c);
 			return;
 		}
@@ -53,215 +49,6 @@ process_request_identities(struct conn *c)
 		return;
 	}
 	conn_reply(c, ans);
-}
-
-/* Signatures */
-
-struct sign_req {
-	struct job job;
-	struct identity *id;
-	uint8_t *data;
-	size_t dlen;
-	const char *alg;
-	struct sshbuf *sig;
-	struct child *prompt;
-	int r;
-};
-
-static void
-sign_req_free(struct sign_req *s)
-{
-	if (s == NULL)
-		return;
-	identity_unref(s->id);
-	if (s->data != NULL) {
-		sodium_memzero(s->data, s->dlen);
-		free(s->data);
-	}
-	sshbuf_free(s->sig);
-	free(s);
-}
-
-static void
-sign_run(struct job *j)
-{
-	struct sign_req *s = (struct sign_req *)j;
-
-	s->r = key_sign(s->id->key, s->data, s->dlen, s->alg, s->sig);
-}
-
-void
-proto_sign_finish(struct conn *c, int r, const struct sshbuf *sig)
-{
-	struct sshbuf *msg = NULL;
-
-	if (r == 0 && (msg = sshbuf_new()) != NULL &&
-	    sshbuf_put_u8(msg, SSH2_AGENT_SIGN_RESPONSE) == 0 &&
-	    sshbuf_put_stringb(msg, sig) == 0)
-		conn_reply(c, msg);
-	else
-		reply_failure(c);
-	sshbuf_free(msg);
-}
-
-static void
-sign_done(struct job *j)
-{
-	struct sign_req *s = (struct sign_req *)j;
-	struct conn *c = j->conn;
-	char *fp;
-
-	if (s->r != 0) {
-		fp = key_fingerprint(s->id->key, opts.fp_hash);
-		error("signature with %s failed: %s", fp ? fp : "?", ska_err(s->r));
-		free(fp);
-	}
-	record_sign(c, s->id, s->r, NULL, s->data, s->dlen);
-	proto_sign_finish(c, s->r, s->sig);
-	c->req = NULL;
-	sign_req_free(s);
-	signs_in_flight--;
-	if (signs_in_flight == 0 && lock_waiting != NULL)
-		proto_lock_resume();
-	conn_done(c);
-}
-
-static void
-sign_submit(struct conn *c, struct sign_req *s)
-{
-	signs_in_flight++;
-	s->job.run = sign_run;
-	s->job.done = sign_done;
-	s->job.conn = c;
-	pool_submit(&s->job);
-}
-
-static void
-confirm_done(int status, const char *out, size_t outlen, void *arg)
-{
-	struct sign_req *s = arg;
-	struct conn *c = s->job.conn;
-	int allowed;
-
-	s->prompt = NULL;
-	allowed = proto_confirm_answer(status, out, outlen);
-	if (!allowed || c->dead) {
-		if (!c->dead)
-			logit("user refused use of key %s", s->id->comment);
-		record_sign(c, s->id, c->dead ? SKA_ERR_CANCELLED :
-		    SKA_ERR_CONFIRM_DENIED, NULL, s->data, s->dlen);
-		reply_failure(c);
-		c->req = NULL;
-		sign_req_free(s);
-		conn_done(c);
-		return;
-	}
-	sign_submit(c, s);
-}
-
-static int
-sign_inline(const struct sign_req *s)
-{
-	enum key_type t = key_type(s->id->key);
-
-	return (t == KEY_ED25519 || t == KEY_ECDSA) && signs_in_flight == 0 &&
-	    loop_idle();
-}
-
-static const char *
-rsa_alg(const struct key *k, uint32_t flags)
-{
-	if (key_type(k) != KEY_RSA)
-		return NULL;
-	if (flags & SSH_AGENT_RSA_SHA2_256)
-		return "rsa-sha2-256";
-	if (flags & SSH_AGENT_RSA_SHA2_512)
-		return "rsa-sha2-512";
-	return "ssh-rsa";
-}
-
-static void
-process_sign_request(struct conn *c, struct sshbuf *msg)
-{
-	const uint8_t *blob, *data;
-	size_t bloblen, dlen;
-	uint32_t flags;
-	struct identity *id;
-	struct sign_req *s = NULL;
-	char *fp = NULL, *prompt = NULL;
-	int r;
-
-	if ((r = sshbuf_get_string_direct(msg, &blob, &bloblen)) != 0 ||
-	    (r = sshbuf_get_string_direct(msg, &data, &dlen)) != 0 ||
-	    (r = sshbuf_get_u32(msg, &flags)) != 0 || sshbuf_len(msg) != 0) {
-		debug("sign request: %s", r ? ska_err(r) : "trailing data");
-		goto fail;
-	}
-	if ((id = keystore_lookup(blob, bloblen)) == NULL) {
-		debug("sign request for a key we do not hold");
-		goto fail;
-	}
-	if (log_level() >= LOG_LEVEL_DEBUG)	/* not on the hot path otherwise */
-		fp = key_fingerprint(id->key, opts.fp_hash);
-	if (proto_sign_permitted(c, id, data, dlen) != 0) {
-		record_sign(c, id, SKA_ERR_AGENT_FAILURE, NULL, data, dlen);
-		goto fail;
-	}
-	if (key_is_sk(id->key)) {
-		proto_sk_sign(c, id, data, dlen, flags);
-		free(fp);
-		return;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->sig = sshbuf_new()) == NULL ||
-	    (s->data = malloc(dlen == 0 ? 1 : dlen)) == NULL)
-		goto fail;
-	memcpy(s->data, data, dlen);
-	s->dlen = dlen;
-	s->alg = rsa_alg(id->key, flags);
-	s->id = id;
-	identity_ref(id);
-	s->job.conn = c;
-	if (fp != NULL)
-		debug("sign with %s %s (%s)", key_type_short(id->key), fp,
-		    id->comment);
-	c->busy = 1;
-	c->req = s;
-	if (id->confirm || proto_confirm_required(c)) {
-		if ((prompt = proto_confirm_prompt(c, id)) == NULL ||
-		    (s->prompt = proto_confirm_start(prompt, confirm_done, s)) == NULL) {
-			error("cannot ask for confirmation; refusing");
-			c->busy = 0;
-			c->req = NULL;
-			goto fail;
-		}
-		free(prompt);
-		free(fp);
-		return;
-	}
-	if (sign_inline(s)) {
-		/*
-		 * A signature of some tens of microseconds with nothing else
-		 * waiting: made here, it saves two thread hand-offs.  Under
-		 * load the workers take them, on every core.
-		 */
-		sign_run(&s->job);
-		record_sign(c, s->id, s->r, NULL, s->data, s->dlen);
-		proto_sign_finish(c, s->r, s->sig);
-		c->busy = 0;
-		c->req = NULL;
-		sign_req_free(s);
-		free(fp);
-		return;
-	}
-	sign_submit(c, s);
-	free(fp);
-	return;
- fail:
-	free(prompt);
-	free(fp);
-	sign_req_free(s);
-	reply_failure(c);
 }
 
 /* Adding and removing keys */
@@ -298,7 +85,7 @@ parse_constraints(struct sshbuf *msg, struct identity *id, int *lifetime_set)
 		case SSH_AGENT_CONSTRAIN_EXTENSION:
 			if ((r = sshbuf_get_cstring(msg, &ext, NULL)) != 0)
 				goto out;
-			if ((r = proto_constraint_extension(ext, msg, id)) != 0)
+			if ((r = ext_constraint(ext, msg, id)) != 0)
 				goto out;
 			free(ext);
 			ext = NULL;
@@ -341,7 +128,7 @@ process_add_identity(struct conn *c, struct sshbuf *msg, int constrained)
 		goto fail;
 	if (constrained && parse_constraints(msg, id, &lifetime_set) != 0)
 		goto fail;
-	if ((r = proto_add_check(c, id)) != 0)
+	if ((r = policy_add_check(c, id)) != 0)
 		goto fail;
 	if (!lifetime_set && opts.default_life != 0)
 		id->death_ms = monotime_ms() + (uint64_t)opts.default_life * 1000;
@@ -368,7 +155,7 @@ process_remove_identity(struct conn *c, struct sshbuf *msg)
 
 	if (sshbuf_get_string_direct(msg, &blob, &len) != 0 ||
 	    sshbuf_len(msg) != 0 || (id = keystore_lookup(blob, len)) == NULL ||
-	    proto_identity_permitted(c, id, NULL) != 0 ||
+	    dest_identity_permitted(c, id, NULL) != 0 ||
 	    keystore_remove(blob, len) != 0) {
 		reply_failure(c);
 		return;
@@ -376,196 +163,18 @@ process_remove_identity(struct conn *c, struct sshbuf *msg)
 	conn_reply_status(c, 1);
 }
 
+void
+proto_remove_all(void)
+{
+	keystore_remove_all();
+	pincache_clear("all keys were removed");
+}
+
 static void
 process_remove_all(struct conn *c)
 {
-	keystore_remove_all();
-	proto_on_remove_all();
+	proto_remove_all();
 	conn_reply_status(c, 1);
-}
-
-/* Lock and unlock: the KDF runs on a worker, never on the loop. */
-
-struct lock_req {
-	struct job job;
-	int lock;
-	char *pw;
-	size_t pwlen;
-	uint8_t salt[16];
-	uint8_t *derived;	/* 64 bytes, locked memory */
-	int r;
-};
-
-static void
-lock_req_free(struct lock_req *l)
-{
-	if (l == NULL)
-		return;
-	if (l->pw != NULL)
-		secmem_free(l->pw, l->pwlen + 1);
-	secmem_free(l->derived, 64);
-	free(l);
-}
-
-static void
-lock_run(struct job *j)
-{
-	struct lock_req *l = (struct lock_req *)j;
-
-	l->r = keystore_lock_prepare(l->pw, l->pwlen, l->salt, l->derived);
-}
-
-static void
-unlock_delay_over(struct conn *c)
-{
-	c->wake_cb = NULL;
-	reply_failure(c);
-	conn_done(c);
-}
-
-static void
-lock_apply(struct conn *c, struct lock_req *l)
-{
-	int r;
-
-	c->req = NULL;
-	if (l->r != 0) {
-		error("lock: %s", ska_err(l->r));
-		reply_failure(c);
-	} else if (l->lock) {
-		if ((r = keystore_lock_apply(l->salt, l->derived)) == 0) {
-			logit("agent locked");
-			proto_on_lock();
-		} else
-			error("lock: %s", ska_err(r));
-		conn_reply_status(c, r == 0);
-	} else {
-		r = keystore_unlock_apply(l->derived);
-		if (r == 0) {
-			logit("agent unlocked");
-			unlock_failures = 0;
-			conn_reply_status(c, 1);
-		} else if (r == SKA_ERR_KEY_WRONG_PASSPHRASE) {
-			if (unlock_failures < UNLOCK_DELAY_MAX_STEPS)
-				unlock_failures++;
-			logit("unlock failed; answering in %u ms",
-			    unlock_failures * UNLOCK_DELAY_STEP_MS);
-			/* only this client waits */
-			lock_req_free(l);
-			c->wake_cb = unlock_delay_over;
-			c->wake_ms = monotime_ms() +
-			    unlock_failures * UNLOCK_DELAY_STEP_MS;
-			loop_wake_at(c->wake_ms);
-			return;
-		} else {
-			error("unlock: %s", ska_err(r));
-			reply_failure(c);
-		}
-	}
-	lock_req_free(l);
-	conn_done(c);
-}
-
-void
-proto_lock_resume(void)
-{
-	struct conn *c = lock_waiting;
-
-	lock_waiting = NULL;
-	lock_apply(c, c->req);
-}
-
-static void
-lock_done(struct job *j)
-{
-	struct lock_req *l = (struct lock_req *)j;
-	struct conn *c = j->conn;
-
-	if (c->dead) {
-		c->req = NULL;
-		lock_req_free(l);
-		conn_done(c);
-		return;
-	}
-	/* signatures in flight use the keys a lock would free */
-	if (l->lock && l->r == 0 && signs_in_flight > 0) {
-		lock_waiting = c;
-		return;
-	}
-	lock_apply(c, l);
-}
-
-static void
-process_lock(struct conn *c, struct sshbuf *msg, int lock)
-{
-	struct lock_req *l = NULL;
-	const uint8_t *pw;
-	size_t pwlen;
-
-	/* OpenSSH exits on a malformed lock; a failure reply is enough */
-	if (sshbuf_get_string_direct(msg, &pw, &pwlen) != 0 ||
-	    sshbuf_len(msg) != 0 || pwlen == 0 ||
-	    keystore_locked() == lock || lock_waiting != NULL)
-		goto fail;
-	if ((l = calloc(1, sizeof(*l))) == NULL ||
-	    (l->pw = secmem_alloc(pwlen + 1)) == NULL ||
-	    (l->derived = secmem_alloc(64)) == NULL)
-		goto fail;
-	memcpy(l->pw, pw, pwlen);
-	l->pwlen = pwlen;
-	l->lock = lock;
-	if (lock)
-		randombytes_buf(l->salt, sizeof(l->salt));
-	else
-		keystore_unlock_salt(l->salt);
-	l->job.run = lock_run;
-	l->job.done = lock_done;
-	l->job.conn = c;
-	c->busy = 1;
-	c->req = l;
-	pool_submit(&l->job);
-	return;
- fail:
-	lock_req_free(l);
-	reply_failure(c);
-}
-
-void
-proto_conn_cancel(struct conn *c)
-{
-	struct sign_req *s;
-
-	if (c->wake_cb == unlock_delay_over) {
-		/* nothing runs for it: end it now */
-		c->wake_cb = NULL;
-		conn_done(c);
-		return;
-	}
-	if (lock_waiting == c) {
-		lock_waiting = NULL;
-		lock_req_free(c->req);
-		c->req = NULL;
-		conn_done(c);
-		return;
-	}
-	s = c->req;
-	if (s != NULL && s->job.run == sign_run && s->prompt != NULL) {
-		child_kill(s->prompt);
-		s->prompt = NULL;
-		c->req = NULL;
-		sign_req_free(s);
-		conn_done(c);
-		return;
-	}
-	/* else a job on a worker: it ends on its own and frees c */
-	proto_sk_cancel(c);
-}
-
-void
-proto_conn_free(struct conn *c)
-{
-	free(c->requester);
-	c->requester = NULL;
 }
 
 /* Dispatch */
@@ -591,7 +200,7 @@ proto_dispatch(struct conn *c, struct sshbuf *msg)
 		process_request_identities(c);
 		break;
 	case SSH2_AGENTC_SIGN_REQUEST:
-		process_sign_request(c, msg);
+		sign_request(c, msg);
 		break;
 	case SSH2_AGENTC_ADD_IDENTITY:
 		process_add_identity(c, msg, 0);
@@ -607,13 +216,13 @@ proto_dispatch(struct conn *c, struct sshbuf *msg)
 		process_remove_all(c);
 		break;
 	case SSH_AGENTC_LOCK:
-		process_lock(c, msg, 1);
+		lock_request(c, msg, 1);
 		break;
 	case SSH_AGENTC_UNLOCK:
-		process_lock(c, msg, 0);
+		lock_request(c, msg, 0);
 		break;
 	case SSH_AGENTC_EXTENSION:
-		proto_extension(c, msg);
+		ext_request(c, msg);
 		break;
 	default:
 		/* SSHv1, PKCS#11 and everything unknown */

@@ -11,26 +11,28 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "conn.h"
+#include "keystore.h"
+#include "log.h"
 #include "loop.h"
+#include "options.h"
 #include "proc.h"
 #include "record.h"
+#include "sigdata.h"
+#include "timer.h"
 
 #define FLUSH_MS	500
 #define FLUSH_BYTES	(64 * 1024)	/* or sooner, when this much waits */
-#define SSH2_MSG_USERAUTH_REQUEST 50
 
 static int enabled;
 static struct recfile rf = { -1, NULL, 0 };
 static int file_ok;
 static int write_failing;
 static struct jbuf pending;
-static int timer_fd = -1;
-static struct watch *timer_watch;
+static struct timer *timer;
 static int timer_armed;
 static char *ring[RECORD_RECENT];
 static size_t ring_next;
@@ -89,13 +91,9 @@ flush(void)
 }
 
 static void
-on_timer(int fd, void *arg)
+on_timer(void *arg)
 {
-	uint64_t n;
-
 	(void)arg;
-	while (read(fd, &n, sizeof(n)) == -1 && errno == EINTR)
-		;
 	timer_armed = 0;
 	flush();
 }
@@ -103,25 +101,11 @@ on_timer(int fd, void *arg)
 static void
 arm_timer(void)
 {
-	struct itimerspec its;
-
 	if (timer_armed)
 		return;
-	if (timer_fd == -1) {
-		if ((timer_fd = timerfd_create(CLOCK_MONOTONIC,
-		    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
-			return;
-		if ((timer_watch = loop_watch_fd(timer_fd, on_timer,
-		    NULL)) == NULL) {
-			close(timer_fd);
-			timer_fd = -1;
-			return;
-		}
-	}
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = FLUSH_MS / 1000;
-	its.it_value.tv_nsec = (long)(FLUSH_MS % 1000) * 1000000;
-	if (timerfd_settime(timer_fd, 0, &its, NULL) == 0)
+	if (timer == NULL && (timer = timer_new(on_timer, NULL)) == NULL)
+		return;
+	if (timer_set(timer, FLUSH_MS) == 0)
 		timer_armed = 1;
 }
 
@@ -172,12 +156,9 @@ record_shutdown(void)
 	jbuf_free(&pending);
 	recfile_close(&rf);
 	file_ok = 0;
-	if (timer_watch != NULL)
-		loop_unwatch_fd(timer_watch);
-	timer_watch = NULL;
-	if (timer_fd != -1)
-		close(timer_fd);
-	timer_fd = -1;
+	timer_free(timer);
+	timer = NULL;
+	timer_armed = 0;
 	for (i = 0; i < RECORD_RECENT; i++) {
 		free(ring[i]);
 		ring[i] = NULL;
@@ -210,28 +191,6 @@ conn_destination(struct conn *c, int *forwardedp)
 	for (i = 0; i < c->nbinds; i++)
 		*forwardedp |= c->binds[i].forwarded;
 	return key_fingerprint(c->binds[c->nbinds - 1].hostkey, opts.fp_hash);
-}
-
-void
-sign_use(const uint8_t *data, size_t dlen, const char **usep, char **textp)
-{
-	struct sshbuf *b = NULL;
-	uint8_t t;
-
-	*usep = NULL;
-	*textp = NULL;
-	if (data == NULL)
-		return;
-	if (dlen >= 6 && memcmp(data, "SSHSIG", 6) == 0) {
-		if ((b = sshbuf_from(data + 6, dlen - 6)) != NULL &&
-		    sshbuf_get_cstring(b, textp, NULL) == 0)
-			*usep = "sshsig";
-	} else if ((b = sshbuf_from(data, dlen)) != NULL &&
-	    sshbuf_get_string_direct(b, NULL, NULL) == 0 &&
-	    sshbuf_get_u8(b, &t) == 0 && t == SSH2_MSG_USERAUTH_REQUEST &&
-	    sshbuf_get_cstring(b, textp, NULL) == 0)
-		*usep = "login";
-	sshbuf_free(b);
 }
 
 void
@@ -277,7 +236,7 @@ record_sign(struct conn *c, struct identity *id, int r,
 		for (i = 0; i < c->nbinds; i++)
 			e.forwarded |= c->binds[i].forwarded;
 	}
-	sign_use(data, dlen, &e.use, &text);
+	e.use = sigdata_describe(data, dlen, &text);
 	if (e.use != NULL && strcmp(e.use, "login") == 0)
 		e.user = text;
 	else if (e.use != NULL)

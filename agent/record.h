@@ -139,13 +139,6 @@ void record_sign(struct conn *c, struct identity *id, int r,
 /* The last records (at most RECORD_RECENT), oldest first; valid until the next record. */
 size_t record_recent(const char **lines, size_t max);
 
-/*
- * What data is: "login" (*textp: the user name) for an
- * SSH2_MSG_USERAUTH_REQUEST, "sshsig" (*textp: the namespace) for an
- * SSHSIG, else NULL.  Caller frees *textp.
- */
-void sign_use(const uint8_t *data, size_t dlen, const char **usep,
-    char **textp);
 /* c's requester chain (computed once per connection); "" if unknown. */
 const char *conn_requester(struct conn *c);
 /*

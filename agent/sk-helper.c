@@ -28,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "misc.h"
 #include "sk-api.h"
 #include "skhelper-msg.h"
 #include "sshbuf.h"
@@ -47,50 +48,6 @@ logmsg(const char *fmt, ...)
 }
 
 /* All of fd up to EOF; more than one frame's worth is an error. */
-static int
-read_all(int fd, struct sshbuf *b)
-{
-	uint8_t buf[8192];
-	ssize_t n;
-	int r = 0;
-
-	for (;;) {
-		if ((n = read(fd, buf, sizeof(buf))) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = SKA_ERR_SYSTEM;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (sshbuf_len(b) + (size_t)n > 4 + SKHELPER_MSG_MAX) {
-			r = SKA_ERR_STRING_TOO_LARGE;
-			break;
-		}
-		if ((r = sshbuf_put(b, buf, (size_t)n)) != 0)
-			break;
-	}
-	sodium_memzero(buf, sizeof(buf));
-	return r;
-}
-
-static int
-write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void
 free_response(struct sk_sign_response *resp)
 {
@@ -202,11 +159,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	memset(&rep, 0, sizeof(rep));
-	if ((in = sshbuf_new()) == NULL || (out = sshbuf_new()) == NULL) {
+	if ((out = sshbuf_new()) == NULL) {
 		logmsg("out of memory");
 		goto out;
 	}
-	if ((r = read_all(STDIN_FILENO, in)) != 0 ||
+	if ((r = read_fd(STDIN_FILENO, 4 + SKHELPER_MSG_MAX, &in)) != 0 ||
 	    (r = skhelper_get_sign_req(sshbuf_ptr(in), sshbuf_len(in),
 	    &req)) != 0) {
 		logmsg("bad request: %s", ska_err(r));

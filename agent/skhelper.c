@@ -7,8 +7,9 @@
 
 #include <sodium.h>
 
-#include "agent.h"
 #include "child.h"
+#include "libexec.h"
+#include "log.h"
 #include "skhelper-msg.h"
 #include "skhelper.h"
 
@@ -40,26 +41,9 @@ const char *
 skhelper_default_path(void)
 {
 	static char path[PATH_MAX];
-	const char *e;
-	char *slash;
-	ssize_t n;
 
-	if ((e = getenv("SKAGENT_SK_HELPER")) != NULL && *e != '\0')
-		return e;
-	if (path[0] != '\0')
-		return path;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	if (n > 0 && (size_t)n < sizeof(path) - 1) {
-		path[n] = '\0';
-		if ((slash = strrchr(path, '/')) != NULL &&
-		    (size_t)(slash + 1 - path) + sizeof(SKHELPER_NAME) <=
-		    sizeof(path)) {
-			memcpy(slash + 1, SKHELPER_NAME, sizeof(SKHELPER_NAME));
-			return path;
-		}
-	}
-	path[0] = '\0';
-	return SKHELPER_NAME;
+	return helper_path(SKHELPER_NAME, "SKAGENT_SK_HELPER", path,
+	    sizeof(path));
 }
 
 /* The helper's end: status as waitpid(), out its whole stdout. */

@@ -25,9 +25,9 @@ struct skhelper;
 typedef void skhelper_done_fn(int r, const struct sshbuf *sig, void *arg);
 
 /*
- * Where the helper is: $SKAGENT_SK_HELPER, else skagent-sk-helper in the
- * directory of the running program (/proc/self/exe), else the name alone
- * (looked up in PATH).  Never NULL; a static buffer.
+ * Where the helper is (libexec.h): $SKAGENT_SK_HELPER, else
+ * skagent-sk-helper beside the running program (the build tree), else in
+ * LIBEXECDIR/skagent.  Never NULL; a static buffer.
  */
 const char *skhelper_default_path(void);
 

@@ -5,18 +5,27 @@
  * on the loop when it is back.  Local clients only: a session-bound
  * (forwarded) connection is refused, as the answer names local processes.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
+#include "dest.h"
+#include "keystore.h"
+#include "log.h"
+#include "options.h"
 #include "pincache.h"
+#include "pool.h"
 #include "presence.h"
-#include "proto.h"
 #include "record.h"
+#include "request.h"
 #include "status.h"
 #include "token.h"
+#include "tokens.h"
 
 struct status_req {
+	struct request rq;
 	struct job job;
 	struct token_info *info;
 	size_t ninfo;
@@ -24,18 +33,25 @@ struct status_req {
 };
 
 static void
-status_req_free(struct status_req *s)
+status_free(struct request *rq)
 {
-	if (s == NULL)
-		return;
+	struct status_req *s = (struct status_req *)rq;
+
 	token_info_free(s->info, s->ninfo);
 	free(s);
 }
 
+/* no cancel: the token list returns by itself, then the request ends */
+static const struct request_ops status_ops = {
+	.name = "status",
+	.free = status_free,
+};
+
 static void
 status_run(struct job *j)
 {
-	struct status_req *s = (struct status_req *)j;
+	struct status_req *s = (struct status_req *)((char *)j -
+	    offsetof(struct status_req, job));
 
 	s->r = token_list(agent_tokens, &s->info, &s->ninfo);
 }
@@ -92,7 +108,7 @@ put_keys(struct sshbuf *b, struct conn *c)
 	if ((keys = sshbuf_new()) == NULL)
 		return SKA_ERR_ALLOC_FAIL;
 	for (id = keystore_first(); id != NULL; id = id->next) {
-		if (proto_identity_permitted(c, id, NULL) != 0)
+		if (dest_identity_permitted(c, id, NULL) != 0)
 			continue;
 		blob = key_blob(id->key, &len);
 		tok = key_is_sk(id->key) ? presence_key_token(id, &present) :
@@ -128,7 +144,7 @@ reply(struct conn *c, const struct token_info *info, size_t ninfo)
 	n = record_recent(lines, RECORD_RECENT);
 	if ((b = sshbuf_new()) == NULL ||
 	    (r = sshbuf_put_u8(b, SSH_AGENT_EXTENSION_RESPONSE)) != 0 ||
-	    (r = sshbuf_put_cstring(b, STATUS_EXT)) != 0 ||
+	    (r = sshbuf_put_cstring(b, AGENT_EXT_STATUS)) != 0 ||
 	    (r = sshbuf_put_u32(b, opts.pin_cache)) != 0 ||
 	    (r = sshbuf_put_u8(b, record_enabled())) != 0 ||
 	    (r = sshbuf_put_u8(b, opts.hide_absent != 0)) != 0 ||
@@ -152,21 +168,22 @@ reply(struct conn *c, const struct token_info *info, size_t ninfo)
 static void
 status_done(struct job *j)
 {
-	struct status_req *s = (struct status_req *)j;
-	struct conn *c = j->conn;
+	struct status_req *s = (struct status_req *)((char *)j -
+	    offsetof(struct status_req, job));
+	struct conn *c = s->rq.conn;
 
-	if (!c->dead) {
+	if (s->rq.cancelled != 0)
+		conn_reply_status(c, 0);
+	else {
 		if (s->r != 0)
 			error("status: token list: %s", ska_err(s->r));
 		reply(c, s->info, s->r == 0 ? s->ninfo : 0);
 	}
-	c->req = NULL;
-	status_req_free(s);
-	conn_done(c);
+	request_end(&s->rq);
 }
 
 void
-proto_status(struct conn *c)
+status_request(struct conn *c)
 {
 	struct status_req *s;
 
@@ -185,8 +202,6 @@ proto_status(struct conn *c)
 	}
 	s->job.run = status_run;
 	s->job.done = status_done;
-	s->job.conn = c;
-	c->busy = 1;
-	c->req = s;
+	request_begin(&s->rq, &status_ops, c, NULL);
 	pool_submit_to(POOL_TOKEN, &s->job);
 }

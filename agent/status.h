@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define STATUS_EXT		"status@skagent.org"
+#include "agent-proto.h"	/* AGENT_EXT_STATUS */
 
 #define STATUS_UNKNOWN		0xffffffffU	/* a u32 not known */
 #define STATUS_TOKEN_ABSENT	0
@@ -24,7 +24,7 @@
 struct conn;
 
 /* status.c: answers c (possibly later, from the token pool). */
-void proto_status(struct conn *c);
+void status_request(struct conn *c);
 
 /*
  * view.c: `skagent --status` (the agent on $SSH_AUTH_SOCK) and `skagent

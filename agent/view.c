@@ -386,9 +386,9 @@ view_status(void)
 		fprintf(stderr, "skagent: %s\n", ska_err(r));
 		return 1;
 	}
-	if ((r = agent_extension(fd, STATUS_EXT, NULL, &reply)) != 0) {
+	if ((r = agent_extension(fd, AGENT_EXT_STATUS, NULL, &reply)) != 0) {
 		fprintf(stderr, "skagent: %s: %s (an agent that is not skagent, "
-		    "a locked agent or a forwarded connection)\n", STATUS_EXT,
+		    "a locked agent or a forwarded connection)\n", AGENT_EXT_STATUS,
 		    ska_err(r));
 		goto out;
 	}
@@ -475,7 +475,7 @@ view_status(void)
 	r = fflush(stdout) == 0 ? 0 : SKA_ERR_SYSTEM;
 	goto out;
  bad:
-	fprintf(stderr, "skagent: %s: malformed reply\n", STATUS_EXT);
+	fprintf(stderr, "skagent: %s: malformed reply\n", AGENT_EXT_STATUS);
 	r = SKA_ERR_INVALID_FORMAT;
  out:
 	for (i = 0; toks != NULL && i < ntok; i++) {

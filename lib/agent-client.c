@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "agent-client.h"
+#include "misc.h"
 
 int
 agent_connect(const char *path, int *fdp)
@@ -45,42 +46,6 @@ agent_connect(const char *path, int *fdp)
 	return r;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = send(fd, p, len, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return SKA_ERR_AGENT_COMMUNICATION;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = read(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return SKA_ERR_AGENT_COMMUNICATION;
-		}
-		if (n == 0)
-			return SKA_ERR_AGENT_COMMUNICATION;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 agent_request(int fd, const struct sshbuf *req, struct sshbuf **replyp)
 {
@@ -95,10 +60,12 @@ agent_request(int fd, const struct sshbuf *req, struct sshbuf **replyp)
 	if (sshbuf_len(req) == 0 || sshbuf_len(req) > AGENT_CLIENT_MAX_REPLY)
 		return SKA_ERR_INVALID_ARGUMENT;
 	poke_u32(hdr, (uint32_t)sshbuf_len(req));
-	if ((r = write_all(fd, hdr, sizeof(hdr))) != 0 ||
-	    (r = write_all(fd, sshbuf_ptr(req), sshbuf_len(req))) != 0 ||
-	    (r = read_all(fd, hdr, sizeof(hdr))) != 0)
+	if (write_all(fd, hdr, sizeof(hdr)) != 0 ||
+	    write_all(fd, sshbuf_ptr(req), sshbuf_len(req)) != 0 ||
+	    read_full(fd, hdr, sizeof(hdr)) != 0) {
+		r = SKA_ERR_AGENT_COMMUNICATION;
 		goto out;
+	}
 	len = peek_u32(hdr);
 	if (len == 0 || len > AGENT_CLIENT_MAX_REPLY) {
 		r = SKA_ERR_INVALID_FORMAT;
@@ -108,9 +75,12 @@ agent_request(int fd, const struct sshbuf *req, struct sshbuf **replyp)
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
-	if ((r = sshbuf_reserve(reply, len, &p)) != 0 ||
-	    (r = read_all(fd, p, len)) != 0)
+	if ((r = sshbuf_reserve(reply, len, &p)) != 0)
 		goto out;
+	if (read_full(fd, p, len) != 0) {
+		r = SKA_ERR_AGENT_COMMUNICATION;
+		goto out;
+	}
 	r = 0;
 	*replyp = reply;
 	reply = NULL;
@@ -123,7 +93,7 @@ static int
 is_failure(uint8_t type)
 {
 	return type == SSH_AGENT_FAILURE || type == SSH_AGENT_EXTENSION_FAILURE ||
-	    type == 30 || type == 102;	/* SSH_COM_AGENT2_FAILURE, SSH2_AGENT_FAILURE */
+	    type == SSH_COM_AGENT2_FAILURE || type == SSH2_AGENT_FAILURE;
 }
 
 static void
@@ -390,8 +360,8 @@ agent_add_identity_provider(int fd, const struct key *k, const char *comment,
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
-	if ((r = sshbuf_put_u8(req, sk ? SSH_AGENTC_ADD_ID_CONSTRAINED :
-	    SSH_AGENTC_ADD_IDENTITY)) != 0 ||
+	if ((r = sshbuf_put_u8(req, sk ? SSH2_AGENTC_ADD_ID_CONSTRAINED :
+	    SSH2_AGENTC_ADD_IDENTITY)) != 0 ||
 	    (r = key_private_serialize(k, req)) != 0 ||
 	    (r = sshbuf_put_cstring(req, comment != NULL ? comment : "")) != 0)
 		goto out;

@@ -17,25 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent-proto.h"
 #include "err.h"
 #include "key.h"
 #include "sshbuf.h"
 
-#define SSH_AGENT_FAILURE		5
-#define SSH_AGENT_SUCCESS		6
-#define SSH2_AGENTC_REQUEST_IDENTITIES	11
-#define SSH2_AGENT_IDENTITIES_ANSWER	12
-#define SSH_AGENTC_EXTENSION		27
-#define SSH_AGENT_EXTENSION_FAILURE	28
-#define SSH_AGENT_EXTENSION_RESPONSE	29
-#define SSH_AGENTC_ADD_IDENTITY		17
-#define SSH_AGENTC_ADD_ID_CONSTRAINED	25
-#define SSH_AGENT_CONSTRAIN_EXTENSION	255
-#define AGENT_CONSTRAIN_SK_PROVIDER	"sk-provider@openssh.com"
-
-#define AGENT_CLIENT_MAX_REPLY		(256 * 1024)
+#define AGENT_CLIENT_MAX_REPLY		AGENT_MAX_LEN
 #define AGENT_CLIENT_MAX_KEYS		2048
-#define AGENT_EXT_KEY_INFO		"key-info@skagent.org"
 
 struct agent_key {
 	uint8_t *blob;

@@ -1,6 +1,5 @@
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <sodium.h>
 
@@ -81,71 +80,6 @@ options_end(const char *s, size_t len, size_t i, size_t *endp)
 		return SKA_ERR_INVALID_FORMAT;
 	*endp = i;
 	return 0;
-}
-
-static int
-is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
-static unsigned int
-option_flag(const char *name, size_t len)
-{
-	static const struct {
-		const char *name;
-		unsigned int flag;
-	} flags[] = {
-		{ "cert-authority", AUTHKEYS_OPT_CERT_AUTHORITY },
-		{ "no-touch-required", AUTHKEYS_OPT_NO_TOUCH_REQUIRED },
-		{ "verify-required", AUTHKEYS_OPT_VERIFY_REQUIRED },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		if (strlen(flags[i].name) == len &&
-		    strncasecmp(flags[i].name, name, len) == 0)
-			return flags[i].flag;
-	}
-	return 0;
-}
-
-/*
- * The grammar sshauthopt_parse() accepts: name or name="value" (where \"
- * is a quote), separated by commas.  Names are not checked against a list:
- * an option this code does not know is a restriction all the same.
- */
-static int
-options_check(const char *s, size_t len, unsigned int *optsp)
-{
-	size_t i = 0, start;
-
-	*optsp = 0;
-	for (;;) {
-		start = i;
-		while (i < len && is_name_char(s[i]))
-			i++;
-		if (i == start)
-			return SKA_ERR_INVALID_FORMAT;
-		if (i < len && s[i] == '=') {
-			if (++i >= len || s[i] != '"')
-				return SKA_ERR_INVALID_FORMAT;
-			for (i++; i < len && s[i] != '"'; i++) {
-				if (s[i] == '\\' && i + 1 < len &&
-				    s[i + 1] == '"')
-					i++;
-			}
-			if (i >= len)
-				return SKA_ERR_INVALID_FORMAT;
-			i++;
-		} else
-			*optsp |= option_flag(s + start, i - start);
-		if (i == len)
-			return 0;
-		if (s[i] != ',' || ++i == len)
-			return SKA_ERR_INVALID_FORMAT;
-	}
 }
 
 static int
@@ -233,6 +167,7 @@ int
 authkeys_parse_line(const char *line, size_t len, struct authkeys_entry *out)
 {
 	struct authkeys_entry e;
+	struct authkeys_opts opts;
 	const char *nul;
 	size_t i, j, oend;
 	int r;
@@ -269,9 +204,13 @@ authkeys_parse_line(const char *line, size_t len, struct authkeys_entry *out)
 	/* As sshd: a key, else options then a key. */
 	if ((r = parse_key(line, len, &i, &e)) == SKA_ERR_KEY_TYPE_UNKNOWN) {
 		if ((r = options_end(line, len, i, &oend)) != 0 ||
-		    (r = options_check(line + i, oend - i, &e.opts)) != 0 ||
 		    (r = copy_text(line + i, oend - i, &e.options)) != 0)
 			goto out;
+		if ((r = authkeys_options_parse(line + i, oend - i, &opts,
+		    &e.refused)) == SKA_ERR_ALLOC_FAIL)
+			goto out;
+		e.opts = opts.flags;
+		e.expiry = opts.expiry;
 		i = skip_blank(line, len, oend);
 		r = parse_key(line, len, &i, &e);
 	}
@@ -304,14 +243,36 @@ authkeys_entry_clear(struct authkeys_entry *e)
 }
 
 int
+authkeys_entry_check(const struct authkeys_entry *e, const uint8_t *blob,
+    size_t bloblen, uint64_t now, const char **whyp)
+{
+	if (whyp != NULL)
+		*whyp = NULL;
+	/* The blob starts with its type string: equal blobs, equal types. */
+	if (e == NULL || e->type == NULL || e->marker != NULL ||
+	    (e->opts & AUTHKEYS_OPT_CERT_AUTHORITY) != 0 ||
+	    blob == NULL || e->bloblen != bloblen ||
+	    memcmp(e->blob, blob, bloblen) != 0)
+		return AUTHKEYS_OTHER;
+	if (e->refused != NULL) {
+		if (whyp != NULL)
+			*whyp = e->refused;
+		return AUTHKEYS_REFUSED;
+	}
+	if (e->expiry != 0 && e->expiry < now) {
+		if (whyp != NULL)
+			*whyp = "its expiry-time has passed";
+		return AUTHKEYS_REFUSED;
+	}
+	return AUTHKEYS_ACCEPTED;
+}
+
+int
 authkeys_entry_matches(const struct authkeys_entry *e, const uint8_t *blob,
     size_t bloblen)
 {
-	/* The blob starts with its type string: equal blobs, equal types. */
-	return e != NULL && e->type != NULL && e->marker == NULL &&
-	    (e->opts & AUTHKEYS_OPT_CERT_AUTHORITY) == 0 &&
-	    blob != NULL && e->bloblen == bloblen &&
-	    memcmp(e->blob, blob, bloblen) == 0;
+	return authkeys_entry_check(e, blob, bloblen, 0, NULL) ==
+	    AUTHKEYS_ACCEPTED;
 }
 
 int
@@ -321,8 +282,8 @@ authkeys_format_line(const char *options, const uint8_t *blob,
 	struct sshbuf *b = NULL;
 	struct key *k = NULL;
 	char *b64 = NULL, *line = NULL;
+	struct authkeys_opts opts;
 	size_t i, olen, b64len;
-	unsigned int opts;
 	int r;
 
 	if (linep == NULL)
@@ -336,8 +297,10 @@ authkeys_format_line(const char *options, const uint8_t *blob,
 	if (options != NULL && (olen = strlen(options)) != 0) {
 		if ((r = options_end(options, olen, 0, &i)) != 0)
 			goto out;
-		if (i != olen || (r = options_check(options, olen, &opts)) != 0) {
-			r = SKA_ERR_INVALID_FORMAT;
+		if (i != olen ||
+		    (r = authkeys_options_parse(options, olen, &opts, NULL)) != 0) {
+			if (r != SKA_ERR_ALLOC_FAIL)
+				r = SKA_ERR_INVALID_FORMAT;
 			goto out;
 		}
 	}

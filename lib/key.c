@@ -216,6 +216,15 @@ key_sk_flags(const struct key *k)
 	return key_is_sk(k) ? k->sk_flags : 0;
 }
 
+int
+key_sk_set_flags(struct key *k, uint8_t flags)
+{
+	if (!key_is_sk(k) || key_is_cert(k))
+		return SKA_ERR_INVALID_ARGUMENT;
+	k->sk_flags = flags;
+	return 0;
+}
+
 const uint8_t *
 key_sk_key_handle(const struct key *k, size_t *lenp)
 {

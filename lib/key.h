@@ -63,6 +63,8 @@ int key_ecdsa_curve_bits(const struct key *k);
 /* sk keys only: NULL / 0 otherwise */
 const char *key_sk_application(const struct key *k);
 uint8_t key_sk_flags(const struct key *k);
+/* Sets an sk key's flags (as ssh-keygen -p -O does); not for certificates. */
+int key_sk_set_flags(struct key *k, uint8_t flags) SKA_WUR;
 const uint8_t *key_sk_key_handle(const struct key *k, size_t *lenp);
 /* ed25519 and sk-ed25519: the 32-byte public key; NULL otherwise */
 const uint8_t *key_ed25519_public(const struct key *k);

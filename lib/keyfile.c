@@ -1,5 +1,7 @@
 #include <sys/stat.h>
+#include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 
 #include "bcrypt-pbkdf.h"
 #include "keyfile.h"
+#include "misc.h"
 
 #define MARK_BEGIN	"-----BEGIN OPENSSH PRIVATE KEY-----"
 #define MARK_END	"-----END OPENSSH PRIVATE KEY-----"
@@ -524,10 +527,7 @@ keyfile_serialize_private(const struct key *k, const char *comment,
 static int
 read_file(const char *path, int private, size_t max, struct sshbuf **bp)
 {
-	struct sshbuf *b = NULL;
 	struct stat st;
-	uint8_t chunk[4096];
-	ssize_t n;
 	int fd = -1, r, saved;
 
 	*bp = NULL;
@@ -546,33 +546,9 @@ read_file(const char *path, int private, size_t max, struct sshbuf **bp)
 		r = SKA_ERR_KEY_BAD_PERMISSIONS;
 		goto out;
 	}
-	if ((b = sshbuf_new()) == NULL) {
-		r = SKA_ERR_ALLOC_FAIL;
-		goto out;
-	}
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = SKA_ERR_SYSTEM;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (sshbuf_len(b) + (size_t)n > max) {
-			r = SKA_ERR_INVALID_FORMAT;
-			goto out;
-		}
-		if ((r = sshbuf_put(b, chunk, (size_t)n)) != 0)
-			goto out;
-	}
-	r = 0;
-	*bp = b;
-	b = NULL;
+	r = read_fd(fd, max, bp);
  out:
 	saved = errno;
-	sodium_memzero(chunk, sizeof(chunk));
-	sshbuf_free(b);
 	if (fd != -1)
 		close(fd);
 	errno = saved;
@@ -652,113 +628,282 @@ keyfile_load_public(const char *path, struct key **keyp, char **commentp)
 	return r;
 }
 
-/* Writes data to a new temporary file next to path; *tmpp is its name. */
-static int
-write_temp(const char *path, const uint8_t *data, size_t len, mode_t mode,
-    char **tmpp)
-{
-	const char *base = strrchr(path, '/');
-	char *tmp = NULL;
-	size_t off = 0;
-	ssize_t n;
-	int fd = -1, r, saved;
+/*
+ * Writing.  A file is written to an unnamed file (O_TMPFILE) in its
+ * directory, synced, and linked into place once whole: until the link it
+ * has no name, so a process killed at any moment leaves nothing behind,
+ * and the name never shows a partial file.  Replacing an existing file
+ * needs a name for the one rename(2) that swaps it in: the whole file is
+ * linked to .NAME.PID.XXXXXX just before.  Where the file system has no
+ * O_TMPFILE, or the unnamed file cannot be linked (no /proc, and
+ * AT_EMPTY_PATH not permitted), the file is written under that temporary
+ * name from the start and renamed.  A temporary left by a process that was
+ * killed (its PID gone) is removed by the next write of the same NAME.
+ */
+struct wfile {
+	const char *path;
+	const uint8_t *data;
+	size_t len;
+	mode_t mode;
+	int fd;		/* the file being written, or -1 */
+	char *tmp;	/* its temporary name, NULL while unnamed */
+};
 
-	*tmpp = NULL;
-	base = base == NULL ? path : base + 1;
-	if (*base == '\0') {
+#define TMP_SUFFIX_LEN	6
+
+/* path's directory ("." or "/" where it has none) and its last part. */
+static int
+split_path(const char *path, char **dirp, const char **basep)
+{
+	const char *slash = strrchr(path, '/');
+
+	*basep = slash == NULL ? path : slash + 1;
+	if (**basep == '\0') {
 		errno = EISDIR;
 		return SKA_ERR_SYSTEM;
 	}
-	if (asprintf(&tmp, "%.*s.%s.XXXXXX", (int)(base - path), path,
-	    base) == -1)
-		return SKA_ERR_ALLOC_FAIL;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		r = SKA_ERR_SYSTEM;
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, mode) == -1) {
-		r = SKA_ERR_SYSTEM;
-		goto out;
-	}
-	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = SKA_ERR_SYSTEM;
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1) {
-		r = SKA_ERR_SYSTEM;
-		goto out;
-	}
-	n = close(fd);
-	fd = -1;
-	if (n == -1) {
-		r = SKA_ERR_SYSTEM;
-		goto out;
-	}
-	r = 0;
-	*tmpp = tmp;
-	tmp = NULL;
- out:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
-	errno = saved;
-	return r;
+	if (slash == NULL)
+		*dirp = strdup(".");
+	else if (slash == path)
+		*dirp = strdup("/");
+	else
+		*dirp = strndup(path, (size_t)(slash - path));
+	return *dirp == NULL ? SKA_ERR_ALLOC_FAIL : 0;
 }
 
-/* Moves tmp to path; without overwrite, never replaces an existing path. */
-static int
-install(const char *tmp, const char *path, int overwrite)
+/* Is name base's temporary (.BASE.PID.XXXXXX)?  Its PID then. */
+static pid_t
+temp_owner(const char *name, const char *base)
 {
-	if (overwrite)
-		return rename(tmp, path) == 0 ? 0 : SKA_ERR_SYSTEM;
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+	size_t blen = strlen(base);
+	unsigned long pid;
+	char *end;
+
+	if (name[0] != '.' || strncmp(name + 1, base, blen) != 0 ||
+	    name[1 + blen] != '.' || name[2 + blen] < '1' ||
+	    name[2 + blen] > '9')
 		return 0;
-	if (errno == EEXIST)
-		return SKA_ERR_FILE_EXISTS;
-	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-		return SKA_ERR_SYSTEM;
-	/* no RENAME_NOREPLACE here: link() refuses an existing name too */
-	if (link(tmp, path) == -1)
-		return errno == EEXIST ? SKA_ERR_FILE_EXISTS : SKA_ERR_SYSTEM;
-	unlink(tmp);
+	errno = 0;
+	pid = strtoul(name + 2 + blen, &end, 10);
+	if (errno != 0 || pid > INT_MAX || *end != '.' ||
+	    strlen(end + 1) != TMP_SUFFIX_LEN)
+		return 0;
+	return (pid_t)pid;
+}
+
+/* Removes base's temporaries whose writer is gone: ours, regular files. */
+static void
+remove_stale(const char *dir, const char *base)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	pid_t pid;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = temp_owner(de->d_name, base)) == 0 ||
+		    pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid())
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* A new temporary name for path: .BASE.PID.XXXXXX beside it. */
+static int
+temp_name(const char *path, char **tmpp)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	const char *base = strrchr(path, '/');
+	char suffix[TMP_SUFFIX_LEN + 1];
+	size_t i;
+
+	base = base == NULL ? path : base + 1;
+	for (i = 0; i < TMP_SUFFIX_LEN; i++)
+		suffix[i] = chars[randombytes_uniform(sizeof(chars) - 1)];
+	suffix[i] = '\0';
+	if (asprintf(tmpp, "%.*s.%s.%ld.%s", (int)(base - path), path, base,
+	    (long)getpid(), suffix) == -1) {
+		*tmpp = NULL;
+		return SKA_ERR_ALLOC_FAIL;
+	}
 	return 0;
 }
 
+/* The whole file on disk before it is linked or renamed into place. */
 static int
-exists(const char *path)
+write_synced(int fd, const uint8_t *data, size_t len)
 {
-	struct stat st;
+	if (write_all(fd, data, len) != 0 || fsync(fd) == -1)
+		return SKA_ERR_SYSTEM;
+	return 0;
+}
 
-	if (lstat(path, &st) == 0)
+/* Forgets w's file: closed, its temporary name removed. */
+static void
+wfile_drop(struct wfile *w)
+{
+	int saved = errno;
+
+	if (w->fd != -1)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp != NULL) {
+		unlink(w->tmp);
+		free(w->tmp);
+		w->tmp = NULL;
+	}
+	errno = saved;
+}
+
+/* The file, named: a temporary created with O_EXCL. */
+static int
+stage_named(struct wfile *w)
+{
+	int r, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if ((r = temp_name(w->path, &w->tmp)) != 0)
+			return r;
+		if ((w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC | O_NOFOLLOW, 0600)) != -1)
+			break;
+		free(w->tmp);
+		w->tmp = NULL;
+		if (errno != EEXIST)
+			return SKA_ERR_SYSTEM;
+	}
+	if (w->fd == -1)
+		return SKA_ERR_SYSTEM;
+	if (fchmod(w->fd, w->mode) == -1)
+		return SKA_ERR_SYSTEM;
+	return write_synced(w->fd, w->data, w->len);
+}
+
+/*
+ * Writes and syncs w's data: unnamed where the file system allows it,
+ * else under a temporary name.  On failure the caller drops w.
+ */
+static int
+stage(struct wfile *w)
+{
+	const char *base;
+	char *dir = NULL;
+	int r;
+
+	if ((r = split_path(w->path, &dir, &base)) != 0)
+		return r;
+	w->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	free(dir);
+	if (w->fd == -1) {
+		/* EISDIR: a kernel older than O_TMPFILE */
+		if (errno != EOPNOTSUPP && errno != EISDIR)
+			return SKA_ERR_SYSTEM;
+		return stage_named(w);
+	}
+	if (fchmod(w->fd, w->mode) == -1)
+		return SKA_ERR_SYSTEM;
+	return write_synced(w->fd, w->data, w->len);
+}
+
+/* Gives the unnamed file fd the name to; never replaces an existing one. */
+static int
+link_unnamed(int fd, const char *to)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return errno == EEXIST ? SKA_ERR_FILE_EXISTS : SKA_ERR_SYSTEM;
+	/* no /proc: AT_EMPTY_PATH (may need CAP_DAC_READ_SEARCH) */
+	if (linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno == EEXIST)
 		return SKA_ERR_FILE_EXISTS;
-	return errno == ENOENT ? 0 : SKA_ERR_SYSTEM;
+	if (errno == ENOENT || errno == EPERM)
+		errno = EOPNOTSUPP;
+	return SKA_ERR_SYSTEM;
+}
+
+/* Moves a named temporary to path; without overwrite, never replacing. */
+static int
+install_named(struct wfile *w, int overwrite)
+{
+	if (overwrite) {
+		if (rename(w->tmp, w->path) == -1)
+			return SKA_ERR_SYSTEM;
+	} else if (renameat2(AT_FDCWD, w->tmp, AT_FDCWD, w->path,
+	    RENAME_NOREPLACE) == -1) {
+		if (errno == EEXIST)
+			return SKA_ERR_FILE_EXISTS;
+		if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+			return SKA_ERR_SYSTEM;
+		/* no RENAME_NOREPLACE here: link() refuses an existing name */
+		if (link(w->tmp, w->path) == -1)
+			return errno == EEXIST ? SKA_ERR_FILE_EXISTS :
+			    SKA_ERR_SYSTEM;
+		unlink(w->tmp);
+	}
+	free(w->tmp);
+	w->tmp = NULL;
+	return 0;
+}
+
+/*
+ * Puts w's staged file at its path (replacing an existing file only with
+ * overwrite) and closes it.  An unnamed file that cannot be linked is
+ * written again under a temporary name.  On failure the caller drops w.
+ */
+static int
+install(struct wfile *w, int overwrite)
+{
+	int r;
+
+	if (w->tmp == NULL) {
+		if ((r = link_unnamed(w->fd, w->path)) == SKA_ERR_FILE_EXISTS &&
+		    overwrite) {
+			/* a name for the rename that replaces the file */
+			if ((r = temp_name(w->path, &w->tmp)) != 0)
+				return r;
+			if ((r = link_unnamed(w->fd, w->tmp)) != 0) {
+				free(w->tmp);
+				w->tmp = NULL;
+			}
+		}
+		if (r == SKA_ERR_SYSTEM && errno == EOPNOTSUPP) {
+			close(w->fd);
+			w->fd = -1;
+			if ((r = stage_named(w)) != 0)
+				return r;
+		} else if (r != 0)
+			return r;
+		else if (w->tmp == NULL)
+			goto done;
+	}
+	if ((r = install_named(w, overwrite)) != 0)
+		return r;
+ done:
+	r = close(w->fd);
+	w->fd = -1;
+	return r == -1 ? SKA_ERR_SYSTEM : 0;
 }
 
 static void
 sync_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	const char *base;
 	char *dir = NULL;
 	int fd;
 
-	if (slash == NULL)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
+	if (split_path(path, &dir, &base) != 0)
 		return;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		(void)fsync(fd);
@@ -767,7 +912,7 @@ sync_dir(const char *path)
 	free(dir);
 }
 
-/* The signals that would kill us between writing and renaming. */
+/* The signals that would kill us between writing and installing. */
 static void
 hold_signals(sigset_t *old)
 {
@@ -782,34 +927,78 @@ hold_signals(sigset_t *old)
 	pthread_sigmask(SIG_BLOCK, &hold, old);
 }
 
+/*
+ * Writes the files of n (at most 2) atomically, in order; without
+ * overwrite, none when one exists, and the first removed again when the
+ * second cannot be put in place.
+ */
+static int
+write_files(struct wfile *w, size_t n, int overwrite)
+{
+	struct stat st;
+	const char *base;
+	char *dir = NULL;
+	size_t i, installed = 0;
+	int r, saved;
+	sigset_t old;
+
+	hold_signals(&old);
+	for (i = 0; i < n; i++) {
+		w[i].fd = -1;
+		w[i].tmp = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = split_path(w[i].path, &dir, &base)) != 0)
+			goto out;
+		remove_stale(dir, base);
+		free(dir);
+		dir = NULL;
+	}
+	for (i = 0; !overwrite && i < n; i++) {
+		if (lstat(w[i].path, &st) == 0) {
+			r = SKA_ERR_FILE_EXISTS;
+			goto out;
+		} else if (errno != ENOENT) {
+			r = SKA_ERR_SYSTEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = stage(&w[i])) != 0)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = install(&w[i], overwrite)) != 0)
+			goto out;
+		installed++;
+	}
+	sync_dir(w[0].path);
+	r = 0;
+ out:
+	saved = errno;
+	if (r != 0 && !overwrite && installed > 0)
+		unlink(w[0].path);
+	for (i = 0; i < n; i++)
+		wfile_drop(&w[i]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return r;
+}
+
 int
 keyfile_write_file(const char *path, const uint8_t *data, size_t len,
     mode_t mode, int flags)
 {
-	char *tmp = NULL;
-	int overwrite = (flags & KEYFILE_OVERWRITE) != 0, r, saved;
-	sigset_t old;
+	struct wfile w;
 
 	if (path == NULL || *path == '\0' || (data == NULL && len != 0))
 		return SKA_ERR_INVALID_ARGUMENT;
-	hold_signals(&old);
-	if ((!overwrite && (r = exists(path)) != 0) ||
-	    (r = write_temp(path, data, len, mode, &tmp)) != 0 ||
-	    (r = install(tmp, path, overwrite)) != 0)
-		goto out;
-	free(tmp);
-	tmp = NULL;
-	sync_dir(path);
-	r = 0;
- out:
-	saved = errno;
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = saved;
-	return r;
+	memset(&w, 0, sizeof(w));
+	w.path = path;
+	w.data = data;
+	w.len = len;
+	w.mode = mode;
+	return write_files(&w, 1, (flags & KEYFILE_OVERWRITE) != 0);
 }
 
 int
@@ -818,15 +1007,12 @@ keyfile_save_params(const char *path, const struct key *k,
     const struct keyfile_params *p, int flags)
 {
 	struct sshbuf *priv = NULL;
+	struct wfile w[2];
 	char *pubpath = NULL, *line = NULL, *publine = NULL;
-	char *tmppriv = NULL, *tmppub = NULL;
-	int overwrite = (flags & KEYFILE_OVERWRITE) != 0, installed = 0;
-	int r, saved;
-	sigset_t old;
+	int r;
 
 	if (path == NULL || *path == '\0' || k == NULL)
 		return SKA_ERR_INVALID_ARGUMENT;
-	hold_signals(&old);
 	if (asprintf(&pubpath, "%s.pub", path) == -1) {
 		pubpath = NULL;
 		r = SKA_ERR_ALLOC_FAIL;
@@ -845,42 +1031,21 @@ keyfile_save_params(const char *path, const struct key *k,
 		r = SKA_ERR_ALLOC_FAIL;
 		goto out;
 	}
-	if (!overwrite &&
-	    ((r = exists(path)) != 0 || (r = exists(pubpath)) != 0))
-		goto out;
-	if ((r = write_temp(path, sshbuf_ptr(priv), sshbuf_len(priv), 0600,
-	    &tmppriv)) != 0 ||
-	    (r = write_temp(pubpath, (const uint8_t *)publine, strlen(publine),
-	    0644, &tmppub)) != 0)
-		goto out;
-	if ((r = install(tmppriv, path, overwrite)) != 0)
-		goto out;
-	installed = 1;
-	if ((r = install(tmppub, pubpath, overwrite)) != 0)
-		goto out;
-	free(tmppriv);
-	free(tmppub);
-	tmppriv = tmppub = NULL;
-	sync_dir(path);
-	r = 0;
+	memset(w, 0, sizeof(w));
+	w[0].path = path;
+	w[0].data = sshbuf_ptr(priv);
+	w[0].len = sshbuf_len(priv);
+	w[0].mode = 0600;
+	w[1].path = pubpath;
+	w[1].data = (const uint8_t *)publine;
+	w[1].len = strlen(publine);
+	w[1].mode = 0644;
+	r = write_files(w, 2, (flags & KEYFILE_OVERWRITE) != 0);
  out:
-	saved = errno;
-	if (r != 0 && installed && !overwrite)
-		unlink(path);
-	if (tmppriv != NULL) {
-		unlink(tmppriv);
-		free(tmppriv);
-	}
-	if (tmppub != NULL) {
-		unlink(tmppub);
-		free(tmppub);
-	}
 	free(pubpath);
 	free(line);
 	free(publine);
 	sshbuf_free(priv);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = saved;
 	return r;
 }
 

@@ -112,13 +112,20 @@ int keyfile_read_file(const char *path, size_t max, struct sshbuf **bp) SKA_WUR;
 #define KEYFILE_OVERWRITE	0x01	/* replace existing files */
 
 /*
- * Writes path (private, mode 0600) and path.pub (mode 0644) atomically:
- * each is written to a temporary file in the same directory, fsync'd and
- * renamed into place, so neither is ever seen half-written.  Without
- * KEYFILE_OVERWRITE, an existing path or path.pub gives SKA_ERR_FILE_EXISTS
- * and nothing is changed.  On failure nothing is left behind.  SIGINT,
- * SIGTERM, SIGHUP, SIGQUIT and SIGTSTP are held back meanwhile.  On
- * SKA_ERR_SYSTEM, errno tells the cause.
+ * Writes path (private, mode 0600) and path.pub (mode 0644) atomically.
+ * Each is written as an unnamed file (O_TMPFILE) in its directory, fsync'd,
+ * and linked into place once both are whole: a process killed at any
+ * moment (SIGKILL included) leaves nothing, or whole files.  Replacing an
+ * existing file (KEYFILE_OVERWRITE) links the whole file to a temporary
+ * name (.NAME.PID.XXXXXX) for the rename(2) that swaps it in.  Where the
+ * file system has no O_TMPFILE (or /proc is missing and AT_EMPTY_PATH not
+ * allowed) the file is written under that temporary name and renamed: the
+ * name never shows a partial file, and a temporary a killed writer left is
+ * removed by the next write of the same name (its PID gone; the file ours
+ * and regular).  Without KEYFILE_OVERWRITE, an existing path or path.pub
+ * gives SKA_ERR_FILE_EXISTS and nothing is changed.  On failure nothing is
+ * left behind.  SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGTSTP are held back
+ * meanwhile.  On SKA_ERR_SYSTEM, errno tells the cause.
  */
 int keyfile_save(const char *path, const struct key *k, const char *comment,
     const char *passphrase, unsigned int rounds, int flags) SKA_WUR;
@@ -130,7 +137,8 @@ int keyfile_save_params(const char *path, const struct key *k,
 /*
  * Writes one file (mode as given) the same way: atomically, signals held,
  * nothing left behind on failure; without KEYFILE_OVERWRITE an existing
- * path gives SKA_ERR_FILE_EXISTS.  For ssh-keygen -O write-attestation.
+ * path gives SKA_ERR_FILE_EXISTS.  For ssh-keygen -O write-attestation,
+ * and agent-keygen -p and -c.
  */
 int keyfile_write_file(const char *path, const uint8_t *data, size_t len,
     mode_t mode, int flags) SKA_WUR;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "misc.h"
 #include "prompt.h"
 #include "secmem.h"
 
@@ -63,22 +64,6 @@ askpass_path(void)
 	const char *s = getenv("SSH_ASKPASS");
 
 	return s != NULL ? s : PROMPT_ASKPASS_DEFAULT;
-}
-
-static void
-write_all(int fd, const char *s, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, s, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		s += n;
-		len -= (size_t)n;
-	}
 }
 
 /*
@@ -473,7 +458,7 @@ tty_read(const char *prompt, int echo, int require_tty, char *buf)
 	}
 	pthread_sigmask(SIG_BLOCK, &block, &oldmask);
 
-	write_all(output, prompt, strlen(prompt));
+	(void)write_all(output, prompt, strlen(prompt));
 	len = 0;
 	r = 0;
 	pfd.fd = input;
@@ -509,7 +494,7 @@ tty_read(const char *prompt, int echo, int require_tty, char *buf)
 	buf[len] = '\0';
 	ch = '\0';
 	if (echo_off) {
-		write_all(output, "\n", 1);
+		(void)write_all(output, "\n", 1);
 		while (tcsetattr(input, TCSAFLUSH, &oterm) == -1 &&
 		    errno == EINTR)
 			;
@@ -559,7 +544,7 @@ prompt_read(const char *prompt, int flags, char **secretp)
 		if ((ttyfd = open("/dev/tty", O_RDWR | O_CLOEXEC |
 		    O_NOCTTY)) != -1) {
 			/* the prompt at the start of the line */
-			write_all(ttyfd, "\r", 1);
+			(void)write_all(ttyfd, "\r", 1);
 			close(ttyfd);
 		} else
 			use = 1;
@@ -583,9 +568,9 @@ prompt_read(const char *prompt, int flags, char **secretp)
 static void
 write_msg(const char *msg)
 {
-	write_all(STDERR_FILENO, "\r", 1);
-	write_all(STDERR_FILENO, msg, strlen(msg));
-	write_all(STDERR_FILENO, "\r\n", 2);
+	(void)write_all(STDERR_FILENO, "\r", 1);
+	(void)write_all(STDERR_FILENO, msg, strlen(msg));
+	(void)write_all(STDERR_FILENO, "\r\n", 2);
 }
 
 struct prompt_notify *

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "randomart.h"
@@ -30,22 +31,34 @@ border(char *p, const char *label)
 char *
 key_randomart(const struct key *k)
 {
+	return key_randomart_hash(k, KEY_FP_SHA256);
+}
+
+char *
+key_randomart_hash(const struct key *k, enum key_fp_hash h)
+{
 	/* characters for 0, 1, 2... visits; then start and end */
 	static const char aug[] = " .o+=*BOX@%&#/^SE";
 	const size_t len = sizeof(aug) - 2;
 	uint8_t field[FLDSIZE_X][FLDSIZE_Y], dgst[crypto_hash_sha256_BYTES];
 	char title[FLDSIZE_X], *ret = NULL, *p;
 	struct sshbuf *b = NULL;
+	unsigned int dlen = sizeof(dgst);
 	int x, y, input, n;
 	size_t i, bit;
 
 	if ((b = sshbuf_new()) == NULL || key_plain_blob(k, b) != 0)
 		goto out;
-	crypto_hash_sha256(dgst, sshbuf_ptr(b), sshbuf_len(b));
+	if (h == KEY_FP_MD5) {
+		if (EVP_Digest(sshbuf_ptr(b), sshbuf_len(b), dgst, &dlen,
+		    EVP_md5(), NULL) != 1)
+			goto out;
+	} else
+		crypto_hash_sha256(dgst, sshbuf_ptr(b), sshbuf_len(b));
 	memset(field, 0, sizeof(field));
 	x = FLDSIZE_X / 2;
 	y = FLDSIZE_Y / 2;
-	for (i = 0; i < sizeof(dgst); i++) {
+	for (i = 0; i < dlen; i++) {
 		input = dgst[i];
 		/* four moves per byte, two bits each, low bits first */
 		for (bit = 0; bit < 4; bit++) {
@@ -78,7 +91,7 @@ key_randomart(const struct key *k)
 		*p++ = '|';
 		*p++ = '\n';
 	}
-	border(p, "[SHA256]");
+	border(p, h == KEY_FP_MD5 ? "[MD5]" : "[SHA256]");
  out:
 	sshbuf_free(b);
 	return ret;

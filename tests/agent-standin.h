@@ -2,13 +2,19 @@
  * The agent's pool and event loop, stood in for by the harnesses that drive
  * its framing and dispatch without threads or sockets (tests/fuzz/fuzz-agent.c,
  * tests/unit/test-torture-agent.c).  Included once by each; the includer
- * defines NCONN, harness_close() and loop_conn_update(), and runs the queued
- * jobs with standin_run_job().
+ * defines NCONN and loop_conn_update(), and runs what waits with
+ * standin_run_pending().
  */
 #ifndef SKA_AGENT_STANDIN_H
 #define SKA_AGENT_STANDIN_H
 
+#include <stdint.h>
 #include <stdlib.h>
+
+#include "conn.h"
+#include "loop.h"
+#include "pool.h"
+#include "request.h"
 
 static struct job *jobs, *jobs_tail;
 
@@ -49,6 +55,33 @@ standin_run_job(void)
 	j->run(j);
 	j->done(j);
 	return 1;
+}
+
+/* Every queued job, and the requests' timers as if due at once (a failed
+   unlock's back-off), until nothing is left. */
+static void
+standin_run_pending(void)
+{
+	struct request *rq;
+
+	for (;;) {
+		while (standin_run_job())
+			;
+		for (rq = request_first(); rq != NULL; rq = rq->next)
+			if (rq->wake_ms != 0)
+				break;
+		if (rq == NULL)
+			return;
+		(void)request_run_wakes(UINT64_MAX);
+	}
+}
+
+/* The client left: as the loop closes a connection. */
+static void
+standin_close(struct conn *c)
+{
+	c->dead = 1;
+	conn_gone(c);
 }
 
 /* The loop, without sockets. */

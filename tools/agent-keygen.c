@@ -23,12 +23,14 @@
 #include "agent-client.h"
 #include "key.h"
 #include "keyfile.h"
+#include "misc.h"
 #include "prompt.h"
 #include "randomart.h"
 #include "secmem.h"
 #include "sk.h"
 #include "sshbuf.h"
 #include "token.h"
+#include "keygen/keygen.h"
 
 #define MAX_OPTS	32
 #define MAX_TOKENS	8
@@ -72,7 +74,7 @@ struct kind {
 	int (*generate)(struct keygen *, struct key **);
 };
 
-static void
+void
 fatal(const char *fmt, ...)
 {
 	va_list ap;
@@ -441,17 +443,15 @@ kind_by_name(const char *name, unsigned int *bitsp)
 	return NULL;
 }
 
+/* ~, or fatal (ssh-keygen's message) */
 static const char *
-home_dir(void)
+home(void)
 {
-	const char *h = getenv("HOME");
-	struct passwd *pw;
+	const char *h;
 
-	if (h != NULL && *h != '\0')
-		return h;
-	if ((pw = getpwuid(getuid())) == NULL)
+	if ((h = home_dir()) == NULL)
 		fatal("No user exists for uid %lu", (unsigned long)getuid());
-	return pw->pw_dir;
+	return h;
 }
 
 /* ssh-keygen's ask_filename(): a line from stdin, empty for the default. */
@@ -460,7 +460,7 @@ ask_filename(struct keygen *kg, const char *prompt)
 {
 	char buf[PATH_MAX];
 
-	snprintf(kg->file, sizeof(kg->file), "%s/.ssh/%s", home_dir(),
+	snprintf(kg->file, sizeof(kg->file), "%s/.ssh/%s", home(),
 	    kg->kind->file);
 	printf("%s (%s): ", prompt, kg->file);
 	fflush(stdout);
@@ -486,7 +486,7 @@ create_ssh_dir(const struct keygen *kg)
 	if (slash == NULL)
 		return;
 	len = (size_t)(slash - kg->file);
-	snprintf(dir, sizeof(dir), "%s/.ssh", home_dir());
+	snprintf(dir, sizeof(dir), "%s/.ssh", home());
 	if (strlen(dir) != len || strncmp(kg->file, dir, len) != 0)
 		return;
 	if (stat(dir, &st) == 0)
@@ -534,7 +534,7 @@ confirm_overwrite(const char *path)
 	return KEYFILE_OVERWRITE;
 }
 
-static char *
+char *
 read_secret(const char *prompt)
 {
 	char *s = NULL;
@@ -580,12 +580,12 @@ default_comment(void)
 	return c;
 }
 
-static void
-bad_permissions(const char *path)
+void
+warn_permissions(const char *path, int r)
 {
 	struct stat st;
 
-	if (stat(path, &st) != 0)
+	if (r != SKA_ERR_KEY_BAD_PERMISSIONS || stat(path, &st) != 0)
 		return;
 	fprintf(stderr,
 	    "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
@@ -601,8 +601,7 @@ bad_permissions(const char *path)
 static void
 load_failed(const char *path, int r)
 {
-	if (r == SKA_ERR_KEY_BAD_PERMISSIONS)
-		bad_permissions(path);
+	warn_permissions(path, r);
 	fatal("Load key \"%s\": %s", path, ska_err(r));
 }
 
@@ -641,6 +640,76 @@ do_print_public(struct keygen *kg)
 	return 0;
 }
 
+/* -p, -c, -l: tools/keygen/; the file asked for as ssh-keygen does. */
+static int
+do_file_mode(struct keygen *kg, int edit, int fingerprint,
+    enum key_fp_hash h, int verbose)
+{
+	struct keygen_edit e;
+
+	if (!kg->have_file)
+		ask_filename(kg, "Enter file in which the key is");
+	if (fingerprint)
+		return keygen_fingerprint(kg->file, h, verbose);
+	memset(&e, 0, sizeof(e));
+	e.path = kg->file;
+	e.old_passphrase = kg->old_passphrase;
+	e.new_passphrase = kg->new_passphrase;
+	e.comment = kg->comment;
+	e.rounds = kg->rounds;
+	e.opts = kg->opts;
+	e.nopts = kg->nopts;
+	e.quiet = kg->quiet;
+	return edit == 'p' ? keygen_change_passphrase(&e) :
+	    keygen_change_comment(&e);
+}
+
+/*
+ * No security key at all: one line before anything is asked, with both
+ * ways out (without -t, the user may not know a key file is an option).
+ */
+static void
+sk_require_present(struct keygen *kg)
+{
+	struct token_info *ti = NULL;
+	size_t n = 0, i;
+	int present = 0;
+
+	if (token_list(kg->tctx, &ti, &n) != 0)
+		return;		/* enrolling will say what is wrong */
+	for (i = 0; i < n; i++)
+		present |= ti[i].present;
+	token_info_free(ti, n);
+	if (!present)
+		fatal("No security key found: plug one in and try again, or "
+		    "make a key kept in a file with -t ed25519.");
+}
+
+/* --add: before the touch, say that the key will only be saved. */
+static void
+agent_check_early(void)
+{
+	int fd = -1, r;
+
+	if ((r = agent_connect(NULL, &fd)) != 0) {
+		fprintf(stderr, "Warning: no agent to add the key to (%s); "
+		    "the key will be saved all the same.\n", ska_err(r));
+		return;
+	}
+	close(fd);
+}
+
+static void
+add_failed(const char *file, int r)
+{
+	fflush(stdout);
+	fprintf(stderr, "Could not add the key to the agent: %s.  The key is "
+	    "saved: add it later with ssh-add ", ska_err(r));
+	keygen_put_word(stderr, file);
+	fputc('\n', stderr);
+	exit(1);
+}
+
 /* As ssh-add: security keys go with sk-provider "internal". */
 static int
 add_to_agent(const struct key *k, const char *comment)
@@ -662,6 +731,10 @@ do_generate(struct keygen *kg)
 	int r, flags;
 
 	kg->kind->prepare(kg);
+	if (kg->kind->generate == sk_generate)
+		sk_require_present(kg);
+	if (kg->add)
+		agent_check_early();
 	if (!kg->quiet)
 		printf("Generating public/private %s key pair.\n", kg->type_name);
 	if (!kg->have_file)
@@ -708,8 +781,7 @@ do_generate(struct keygen *kg)
 	}
 	if (kg->add) {
 		if ((r = add_to_agent(k, comment)) != 0)
-			fatal("Could not add the key to the agent: %s",
-			    ska_err(r));
+			add_failed(kg->file, r);
 		if (!kg->quiet)
 			fprintf(stderr, "Identity added: %s (%s)\n", kg->file,
 			    comment);
@@ -890,6 +962,13 @@ usage(FILE *f, int help)
 	    "       agent-keygen -K [-q] [-a rounds] [-N new_passphrase] "
 	    "[-O device=spec]\n"
 	    "                    [--token spec] [--add]\n"
+	    "       agent-keygen -p [-q] [-a rounds] [-f keyfile] "
+	    "[-N new_passphrase]\n"
+	    "                    [-O option] [-P old_passphrase]\n"
+	    "       agent-keygen -c [-q] [-a rounds] [-C comment] "
+	    "[-f keyfile] [-P passphrase]\n"
+	    "       agent-keygen -l [-v] [-E sha256 | md5] "
+	    "[-f input_keyfile]\n"
 	    "       agent-keygen --help\n");
 	if (!help)
 		return;
@@ -914,7 +993,13 @@ usage(FILE *f, int help)
 	    "  /dev/hidraw path; without it every security key present.\n"
 	    "-K: resident keys to ./id_<type>_rk[_APP[_USER]], or with "
 	    "--add to the agent.\n"
-	    "--add: also hand the new key to the agent on SSH_AUTH_SOCK.\n");
+	    "--add: also hand the new key to the agent on SSH_AUTH_SOCK.\n"
+	    "-p -O: verify-required, no-verify-required, touch-required, "
+	    "no-touch-required\n"
+	    "  change a security key file's flags.\n"
+	    "Left to ssh-keygen (agent-keygen names the command): -A, -D, "
+	    "-e, -F, -i, -L,\n"
+	    "  -m, -R, -s, -Y.\n");
 }
 
 /* Copies a secret argument into locked memory and blanks it in argv. */
@@ -952,8 +1037,12 @@ main(int argc, char **argv)
 		{ "token", required_argument, NULL, OPT_TOKEN },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char opts[] = "a:b:cC:E:f:KlN:O:pP:qt:vy"
+	    KEYGEN_REFER_OPTS;
 	struct keygen kg;
-	int c, print_public = 0, resident = 0, ret;
+	int c, print_public = 0, resident = 0, edit = 0, fingerprint = 0, ret;
+	int verbose = 0;
+	enum key_fp_hash fp_hash = KEY_FP_SHA256;
 
 	if (secmem_init(0) != 0) {
 		fprintf(stderr, "Cannot set up locked memory\n");
@@ -962,8 +1051,8 @@ main(int argc, char **argv)
 	memset(&kg, 0, sizeof(kg));
 	kg.kind = DEFAULT_KIND;
 	kg.type_name = DEFAULT_KIND->name;
-	while ((c = getopt_long(argc, argv, "a:b:C:f:KN:O:P:qt:y", longopts,
-	    NULL)) != -1) {
+	keygen_refer_check(argc, argv, opts);
+	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			kg.rounds = parse_uint(optarg, "number of KDF rounds",
@@ -974,8 +1063,20 @@ main(int argc, char **argv)
 		case 'b':
 			kg.bits = parse_uint(optarg, "number of bits", 65536);
 			break;
+		case 'c':
+		case 'p':
+			edit = c;
+			break;
 		case 'C':
 			kg.comment = optarg;
+			break;
+		case 'E':
+			if (strcasecmp(optarg, "sha256") == 0)
+				fp_hash = KEY_FP_SHA256;
+			else if (strcasecmp(optarg, "md5") == 0)
+				fp_hash = KEY_FP_MD5;
+			else
+				fatal("Invalid hash algorithm \"%s\"", optarg);
 			break;
 		case 'f':
 			if (snprintf(kg.file, sizeof(kg.file), "%s", optarg) >=
@@ -985,6 +1086,9 @@ main(int argc, char **argv)
 			break;
 		case 'K':
 			resident = 1;
+			break;
+		case 'l':
+			fingerprint = 1;
 			break;
 		case 'N':
 			secmem_free_str(kg.new_passphrase);
@@ -1006,6 +1110,9 @@ main(int argc, char **argv)
 			if ((kg.kind = kind_by_name(optarg, &kg.bits)) == NULL)
 				fatal("unknown key type %s", optarg);
 			kg.type_name = optarg;
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case 'y':
 			print_public = 1;
@@ -1032,11 +1139,14 @@ main(int argc, char **argv)
 		usage(stderr, 0);
 		return 1;
 	}
-	if (print_public + resident > 1 || (print_public && kg.add)) {
+	if (print_public + resident + (edit != 0) + fingerprint > 1 ||
+	    ((print_public || edit || fingerprint) && kg.add)) {
 		usage(stderr, 0);
 		return 1;
 	}
-	if (resident)
+	if (edit || fingerprint)
+		ret = do_file_mode(&kg, edit, fingerprint, fp_hash, verbose);
+	else if (resident)
 		ret = do_download(&kg);
 	else if (print_public)
 		ret = do_print_public(&kg);

@@ -30,6 +30,7 @@
 #include <sodium.h>
 
 #include "agent-client.h"
+#include "agent-proto.h"
 #include "bench.h"
 #include "key.h"
 #include "secmem.h"
@@ -38,8 +39,6 @@
 #include "token.h"
 
 #define MAX_CLIENTS		64
-#define SSH2_AGENTC_ADD_IDENTITY	17
-#define SSH_AGENT_RSA_SHA2_512		0x04
 
 struct bench_opts opt = {
 	.duration = 2.0,

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "agent-client.h"
+#include "agent-proto.h"
 #include "bench.h"
 #include "key.h"
 #include "sk.h"
@@ -16,11 +17,6 @@
 
 #define SAMPLE_EVERY		256
 #define SAMPLES_MAX		8	/* per client per run */
-#define SSH2_AGENTC_SIGN_REQUEST	13
-#define SSH2_AGENT_SIGN_RESPONSE	14
-#define SSH2_AGENTC_ADD_IDENTITY	17
-#define SSH2_AGENTC_ADD_ID_CONSTRAINED	25
-#define SSH_AGENT_CONSTRAIN_EXTENSION	255
 
 struct sample {
 	uint8_t *data, *sig;
@@ -127,7 +123,7 @@ build_sign(struct bkey *bk)
 	if ((data = sshbuf_new()) == NULL || (msg = sshbuf_new()) == NULL)
 		goto out;
 	if ((r = sshbuf_put_string(data, sid, sizeof(sid))) != 0 ||
-	    (r = sshbuf_put_u8(data, 50)) != 0 ||
+	    (r = sshbuf_put_u8(data, SSH2_MSG_USERAUTH_REQUEST)) != 0 ||
 	    (r = sshbuf_put_cstring(data, "bench")) != 0 ||
 	    (r = sshbuf_put_cstring(data, "ssh-connection")) != 0 ||
 	    (r = sshbuf_put_cstring(data, "publickey")) != 0 ||
@@ -170,7 +166,7 @@ build_add(struct bkey *bk)
 	/* as ssh-add sends sk keys */
 	if (key_is_sk(bk->key) &&
 	    ((r = sshbuf_put_u8(msg, SSH_AGENT_CONSTRAIN_EXTENSION)) != 0 ||
-	    (r = sshbuf_put_cstring(msg, "sk-provider@openssh.com")) != 0 ||
+	    (r = sshbuf_put_cstring(msg, AGENT_CONSTRAIN_SK_PROVIDER)) != 0 ||
 	    (r = sshbuf_put_cstring(msg, "internal")) != 0))
 		goto out;
 	if ((bk->add = frame_of(msg)) == NULL) {

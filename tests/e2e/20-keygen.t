@@ -249,7 +249,8 @@ for t in ed25519-sk ecdsa-sk ""; do
 		</dev/null 2>&1)
 	rc=$?
 	is "${t:-the default type (ed25519-sk)}, no security key: exit 1" "$rc" 1
-	like "  saying so" "$out" "Key enrollment failed: no security key found"
+	is "  saying so in one line, with both ways out" "$out" \
+		"No security key found: plug one in and try again, or make a key kept in a file with -t ed25519."
 done
 ok "  and no file was made" test ! -e "$K/sk"
 like "ecdsa -b 300 refused" "$("$KEYGEN" -t ecdsa -b 300 -f "$K/x" 2>&1)" \

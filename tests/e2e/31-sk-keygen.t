@@ -401,7 +401,7 @@ kill -USR1 "$TOK_PID_a"
 stop_token a
 out=$(keygen -f "$K/gone" -N '' --token "unix:$T/a.tok" 2>&1)
 is "token gone: exit 1" "$?" 1
-like "  says so" "$out" "Key enrollment failed: no security key found$"
+like "  says so" "$out" "No security key found: plug one in and try again, or make a key kept in a file with -t ed25519.$"
 ok "  no file" test ! -e "$K/gone" -a ! -e "$K/gone.pub"
 out=$("$KEYGEN" -K --token "unix:$T/a.tok" <<<123456 2>&1)
 like "-K, token gone: says so" "$out" "Unable to load resident keys: no security key found$"

@@ -46,6 +46,7 @@ export HOME=$T/lhome
 
 # The fingerprint ssh-keygen prints, as an extended regex.
 fp() { ssh-keygen -lf "$1" | awk '{print $2}' | sed 's/[+/]/\\&/g'; }
+rawfp() { ssh-keygen -lf "$1" | awk '{print $2}'; }
 logins() { grep -c "Accepted publickey" "$LOG"; }
 # copyid ARGS...: runs the tool; OUT, ERR, RC and LOGINS (this run's) set.
 copyid() {
@@ -60,7 +61,7 @@ copyid() {
 show() { diag_file "$T/out"; diag_file "$T/err"; }
 field2() { awk '{print $1" "$2}' "$1"; }	# type and blob of a .pub
 
-plan 81
+plan 96
 
 # Command line
 "$COPYID" -h >"$T/out" 2>&1
@@ -71,8 +72,6 @@ is "--help exits 0" $? 0
 "$COPYID" 2>"$T/err"
 is "no host: exit 2" $? 2
 like "no host: says so" "$(cat "$T/err")" "no host given"
-"$COPYID" -i a -i b host 2>/dev/null
-is "-i twice: exit 2" $? 2
 "$COPYID" -q host 2>"$T/err"
 is "unknown option: exit 2" $? 2
 like "unknown option: named" "$(cat "$T/err")" "unknown option -q"
@@ -80,7 +79,7 @@ like "unknown option: named" "$(cat "$T/err")" "unknown option -q"
 is "two hosts: exit 2" $? 2
 ok "man page: mandoc -Tlint clean" mandoc -Tlint -Wwarning "$TOP/tools/agent-copy-id.1"
 missing=
-for f in f h i n p o F t; do
+for f in f h i n p o F s t x; do
 	grep -q "^\.It Fl $f\|Fl $f ,\|, Fl $f" "$TOP/tools/agent-copy-id.1" || missing="$missing man:-$f"
 	"$COPYID" -h | grep -q -- "^  -$f\|, -$f" || missing="$missing help:-$f"
 done
@@ -96,11 +95,18 @@ fails "before: the agent's keys do not get in" ssh_to alpha true 2>/dev/null
 
 # Dry run on a host with no ~/.ssh
 copyid -n boot
-is "-n with keys missing: exit 1" "$RC" 1
+is "-n with keys missing: exit 0, as ssh-copy-id -n" "$RC" 0
 like "-n names the keys it would add" "$OUT" "would add: ssh-ed25519 $(fp "$T/k1.pub") key k1"
 like "-n: summary" "$OUT" "2 keys would be added, 0 already installed"
 ok "-n created nothing" test ! -e "$R/.ssh"
 is "-n: one login" "$LOGINS" 1
+is "before logging in, the keys it considers (ssh-copy-id's INFO lines)" \
+	"$(grep INFO "$T/err")" \
+"agent-copy-id: INFO: key(s) to install, from the agent:
+agent-copy-id: INFO:   ssh-ed25519 $(rawfp "$T/k1.pub") key k1
+agent-copy-id: INFO:   ecdsa-sha2-nistp256 $(rawfp "$T/k2.pub") key k2
+agent-copy-id: INFO: reading .ssh/authorized_keys on boot -- if you are prompted now it is to log in there"
+fails "-n: no \"Now try logging in\" hint" grep -q "Now try" "$T/out"
 
 # First install
 copyid boot
@@ -114,6 +120,10 @@ is "install: the file holds exactly the agent's two keys" \
 is "install: ~/.ssh is 0700" "$(stat -c %a "$R/.ssh")" 700
 is "install: authorized_keys is 0600" "$(stat -c %a "$AK")" 600
 is "a fresh ssh with only the agent's keys gets in" "$(ssh_to alpha echo in)" in
+is "after success, ssh-copy-id's hint with the command to try" \
+	"$(tail -n 3 "$T/out")" "
+Now try logging into the machine, with: ssh -F $T/ssh_config boot
+and check to make sure that only the key(s) you wanted were added."
 cp "$AK" "$T/ak.1"
 
 # Again: nothing to add
@@ -121,6 +131,7 @@ copyid boot
 is "re-run: exit 0" "$RC" 0
 like "re-run: says already installed" "$OUT" "already installed: ssh-ed25519 $(fp "$T/k1.pub")"
 like "re-run: adds nothing" "$OUT" "0 keys added, 2 already installed"
+fails "re-run: nothing added, no hint" grep -q "Now try" "$T/out"
 ok "re-run: file unchanged" cmp -s "$AK" "$T/ak.1"
 is "re-run: one login" "$LOGINS" 1
 copyid -n boot
@@ -158,7 +169,20 @@ is "-i: one login" "$LOGINS" 1
 copyid -i "$T/k4" boot
 like "-i k4 (private name): k4.pub added" "$OUT" "^added: ssh-rsa $(fp "$T/k4.pub") key k4"
 ok "-i k4: line present" grep -qF "$(cut -d' ' -f1,2 "$T/k4.pub")" "$AK"
-copyid -i "$T/nope" boot
+cp "$AK" "$T/ak.i"
+copyid -i "$T/k3.pub" -i "$T/k4" -i "$T/k1.pub" boot
+is "-i three times: exit 0" "$RC" 0 || show
+is "-i three times: each file's key considered" "$(grep "^already" "$T/out")" \
+"already installed: ssh-ed25519 $(rawfp "$T/k3.pub") key k3
+already installed: ssh-rsa $(rawfp "$T/k4.pub") key k4
+already installed: ssh-ed25519 $(rawfp "$T/k1.pub") key k1 (restricted: no-pty, command)"
+is "-i three times: INFO lines name each source" "$(grep -o "from .*:$" "$T/err")" \
+"from $T/k3.pub:
+from $T/k4.pub:
+from $T/k1.pub:"
+is "-i three times: one login" "$LOGINS" 1
+ok "-i three times: file unchanged" cmp -s "$AK" "$T/ak.i"
+copyid -i "$T/k1.pub" -i "$T/nope" boot
 is "-i missing file: exit 1" "$RC" 1
 like "-i missing file: says which" "$ERR" "cannot read $T/nope.pub"
 is "-i missing file: no login" "$LOGINS" 0
@@ -235,6 +259,21 @@ chmod 775 "$R/.ssh"
 copyid -n boot
 like "group-writable ~/.ssh: warned" "$ERR" "remote directory .ssh is writable by group or others"
 chmod 700 "$R/.ssh"
+
+# -x: a trace of what runs, as ssh-copy-id -x
+copyid -n -x boot
+is "-x: exit 0" "$RC" 0
+like "-x: the ssh command" "$ERR" "agent-copy-id: trace: running ssh -a -x -T -o RemoteCommand=none -F $T/ssh_config -- boot 'exec sh -c"
+like "-x: the remote side's replies" "$ERR" "agent-copy-id: trace: remote: keys file [0-9]+"
+like "-x: the remote script runs under set -x" "$ERR" "^\+ cd$"
+copyid -n boot
+fails "without -x: no trace" grep -q "trace:\|^+ " "$T/err"
+
+# -s where sshd offers no sftp subsystem
+copyid -s -n boot
+is "-s without an sftp subsystem: exit 1" "$RC" 1
+like "-s without an sftp subsystem: ssh's reason and ours" "$ERR" "subsystem request failed.*
+agent-copy-id: ssh to boot failed \(see above\); nothing was changed"
 
 # Unreachable host
 port=$((SSHD_PORT + 1))

@@ -46,7 +46,7 @@ is "asked once" "$(asked)" 1
 ok "the second signature" ssh-add -T "$T/uv1.pub"
 is "is not asked: the PIN came from the cache" "$(asked)" 1
 like "--status: the PIN is cached, with the time left" "$("$SKAGENT" --status)" \
-	"present, FIDO2, es256,eddsa, PIN set \(8 tries left\); PIN cached \((599|600) s left\)"
+	"present, FIDO2, es256,eddsa, PIN set \(8 tries left\); PIN cached \((5[0-9][0-9]|600) s left\)"
 enroll uv2
 ok "another key on the same token" ssh-add -T "$T/uv2.pub"
 is "uses the token's cached PIN too" "$(asked)" 1

@@ -1,8 +1,10 @@
 #!/bin/bash
 # make install / make uninstall into a DESTDIR: the exact list of files,
 # their modes and contents, every directory variable honoured, nothing
-# written outside DESTDIR, and uninstall removing exactly what install put
-# down.  make runs in a copy of the built tree, so the tree under test is
+# written outside DESTDIR, nothing outside PREFIX but the udev rules (with
+# this system's bash-completion and systemd), the helpers in
+# LIBEXECDIR/skagent where the installed agent finds them, and uninstall
+# removing exactly what install put down.  make runs in a copy of the built tree, so the tree under test is
 # never touched (install regenerates the service unit for its BINDIR).
 . "$(dirname "$0")/lib.sh"
 
@@ -21,7 +23,7 @@ case " $progs " in
 *" agent-keygen "*) ;;
 *) diag "agent-keygen is not on this branch yet: not expected in the install" ;;
 esac
-# Programs only skagent runs: beside it, with no page and no completion.
+# Programs only skagent runs: in LIBEXECDIR/skagent, no page, no completion.
 helpers=
 [ -f "$TOP/agent/sk-helper.c" ] && helpers="skagent-sk-helper"
 
@@ -49,14 +51,17 @@ if unshare -rm true 2>/dev/null && command -v findmnt >/dev/null 2>&1; then
 else
 	diag "no private mount namespace here: writes outside DESTDIR are searched for instead"
 fi
+# install rebuilds what LIBEXECDIR is compiled into: as the tree was built
+BUILT=
+ldd "$TOP/agent/skagent" 2>/dev/null | grep -q libasan && BUILT=SANITIZE=1
 run_make() {	# LOG TARGET VAR=VALUE...: make in the copy
 	local log=$1
 	shift
 	if [ -n "$SANDBOX" ]; then
 		unshare -rm sh -c "$RO" sh "$T" \
-			make -s --no-print-directory -C "$SRC" "$@" >"$log" 2>&1
+			make -s --no-print-directory -C "$SRC" $BUILT "$@" >"$log" 2>&1
 	else
-		make -s --no-print-directory -C "$SRC" "$@" >"$log" 2>&1
+		make -s --no-print-directory -C "$SRC" $BUILT "$@" >"$log" 2>&1
 	fi
 }
 listing() {	# DESTDIR: "mode path" of every file and link under it
@@ -68,7 +73,7 @@ expect() {	# "mode path"... sorted like listing
 
 # 1. Every directory given: the exact list.
 D=$T/dest1
-dirs1="PREFIX=/usr BINDIR=/usr/bin MANDIR=/usr/share/man
+dirs1="PREFIX=/usr BINDIR=/usr/bin MANDIR=/usr/share/man LIBEXECDIR=/usr/libexec
 	UDEVRULESDIR=/usr/lib/udev/rules.d SYSTEMDUSERUNITDIR=/usr/lib/systemd/user
 	ENVIRONMENTDDIR=/usr/lib/environment.d
 	BASHCOMPDIR=/usr/share/bash-completion/completions
@@ -86,7 +91,7 @@ for p in $progs; do
 		"644 usr/share/bash-completion/completions/$p")
 done
 for h in $helpers; do
-	want+=("755 usr/bin/$h")
+	want+=("755 usr/libexec/skagent/$h")
 done
 want+=("644 usr/lib/udev/rules.d/70-skagent-fido.rules"
 	"644 usr/lib/systemd/user/skagent.socket"
@@ -96,15 +101,19 @@ is "the exact files and modes (0755 programs, 0644 the rest)" \
 	"$(listing "$D")" "$(expect "${want[@]}")"
 ok "the software token is not installed" test ! -e "$D/usr/bin/softtoken"
 for p in $progs; do
-	if [ "$p" = skagent ]; then b=$TOP/agent/skagent; else b=$TOP/tools/$p; fi
+	# built in the copy: skagent for this LIBEXECDIR
+	if [ "$p" = skagent ]; then b=$SRC/agent/skagent; else b=$SRC/tools/$p; fi
 	ok "$p is the program built" cmp -s "$b" "$D/usr/bin/$p"
 	ok "$p.1 is its page" cmp -s "${b}.1" "$D/usr/share/man/man1/$p.1"
 	ok "completion for $p" cmp -s "$TOP/completion/$p" \
 		"$D/usr/share/bash-completion/completions/$p"
 done
 for h in $helpers; do
-	ok "$h is the program built, next to skagent" cmp -s "$TOP/agent/$h" "$D/usr/bin/$h"
+	ok "$h is the program built, in LIBEXECDIR/skagent" \
+		cmp -s "$SRC/agent/$h" "$D/usr/libexec/skagent/$h"
 done
+ok "skagent looks for its helpers in /usr/libexec/skagent" \
+	grep -qa '/usr/libexec/skagent' "$D/usr/bin/skagent"
 ok "the rules are udev/'s" cmp -s "$TOP/udev/70-skagent-fido.rules" \
 	"$D/usr/lib/udev/rules.d/70-skagent-fido.rules"
 ok "the socket unit is systemd/'s" cmp -s "$TOP/systemd/skagent.socket" \
@@ -134,6 +143,7 @@ ok "make uninstall succeeds${SANDBOX:+, every mount but \$T read-only}" \
 is "only the files uninstall did not put down are left" "$(listing "$D")" \
 	"$(expect "644 usr/bin/other-program" "644 usr/lib/systemd/user/other.service" \
 		"644 usr/share/bash-completion/completions/other")"
+ok "and LIBEXECDIR/skagent is gone" test ! -e "$D/usr/libexec/skagent"
 # shellcheck disable=SC2086
 run_make "$T/uninstall1b.log" uninstall DESTDIR="$D" $dirs1
 ok "a second uninstall is harmless" test $? -eq 0
@@ -161,19 +171,18 @@ pcvar() {	# VAR PKG FALLBACK [pkg-config options]
 	echo "${v:-$3}"
 }
 udev=$(pcvar udevdir udev /usr/lib/udev)/rules.d
-units=$(pcvar systemduserunitdir systemd /opt/sk/lib/systemd/user --define-variable=prefix=/opt/sk)
-comp=$(pcvar completionsdir bash-completion /opt/sk/share/bash-completion/completions --define-variable=prefix=/opt/sk)
-diag "PREFIX=/opt/sk: units in $units, completions in $comp, rules in $udev"
+units=/opt/sk/lib/systemd/user
+comp=/opt/sk/share/bash-completion/completions
 want=()
 for p in $progs; do
 	want+=("755 opt/sk/bin/$p" "644 opt/sk/share/man/man1/$p.1" "644 ${comp#/}/$p")
 done
 for h in $helpers; do
-	want+=("755 opt/sk/bin/$h")
+	want+=("755 opt/sk/libexec/skagent/$h")
 done
 want+=("644 ${udev#/}/70-skagent-fido.rules" "644 ${units#/}/skagent.socket"
 	"644 ${units#/}/skagent.service" "644 opt/sk/lib/environment.d/60-skagent.conf")
-is "files where PREFIX and pkg-config say" "$(listing "$D")" "$(expect "${want[@]}")"
+is "files under PREFIX, the rules where udev reads them" "$(listing "$D")" "$(expect "${want[@]}")"
 is "the service runs /opt/sk/bin/skagent" \
 	"$(sed -n 's/^ExecStart=//p' "$D/${units#/}/skagent.service")" "/opt/sk/bin/skagent -D"
 run_make "$T/uninstall2.log" uninstall DESTDIR="$D" PREFIX=/opt/sk \
@@ -189,7 +198,7 @@ for p in $progs; do
 	want+=("755 usr/bin/$p" "644 usr/share/man/man1/$p.1")
 done
 for h in $helpers; do
-	want+=("755 usr/bin/$h")
+	want+=("755 usr/libexec/skagent/$h")
 done
 is "WITH_*=no: programs and man pages only" "$(listing "$D")" "$(expect "${want[@]}")"
 
@@ -218,5 +227,49 @@ is "completions installed: $w, as this system has bash-completion: $w" \
 	"$(has_any bash-completion/completions/skagent && echo yes || echo no)" "$w"
 run_make "$T/uninstall4.log" uninstall DESTDIR="$D" PREFIX=/usr
 is "and make uninstall takes it all back" "$(listing "$D")" ""
+
+# 5. PREFIX=/usr/local, everything else left to make, on this system (which
+# has bash-completion and systemd: their pkg-config files name /usr/share
+# and /usr/lib): nothing outside PREFIX but the udev rules.
+D=$T/dest5
+run_make "$T/install5.log" install DESTDIR="$D" PREFIX=/usr/local
+ok "make install PREFIX=/usr/local" test $? -eq 0 || diag_file "$T/install5.log"
+is "no file outside /usr/local but the udev rules" \
+	"$(listing "$D" | cut -d' ' -f2 | grep -v -e '^usr/local/' -e "^${udev#/}/70-skagent-fido.rules\$")" ""
+if known bash-completion /usr/share/bash-completion/completions; then
+	ok "  the completions are there, under PREFIX" \
+		test -f "$D/usr/local/share/bash-completion/completions/skagent"
+else
+	skip "no bash-completion here"
+fi
+run_make "$T/uninstall5.log" uninstall DESTDIR="$D" PREFIX=/usr/local
+is "make uninstall leaves no file" "$(listing "$D")" ""
+is "  nor a directory of ours" "$(cd "$D" && find . -name 'skagent*')" ""
+
+# 6. The installed agent finds skagent-sk-helper in LIBEXECDIR/skagent
+# (nothing beside it in BINDIR, no SKAGENT_SK_HELPER): ssh-add -S, then a
+# signature through the helper and the test provider.
+PROV=$TOP/tests/sk-provider/libsk-softtoken.so
+if [ -n "$helpers" ] && [ -f "$PROV" ] && [ -x "$SOFTTOKEN" ]; then
+	P=$T/prefix
+	run_make "$T/install6.log" install PREFIX="$P" \
+		WITH_UDEV=no WITH_SYSTEMDUNITS=no WITH_BASHCOMPLETION=no
+	ok "make install PREFIX=$P" test $? -eq 0 || diag_file "$T/install6.log"
+	ok "  the helper is in libexec/skagent, not in bin" \
+		test -x "$P/libexec/skagent/skagent-sk-helper" -a ! -e "$P/bin/skagent-sk-helper"
+	start_token one
+	export SKA_SOFTTOKEN=$T/one.tok
+	ssh-keygen -q -w "$PROV" -t ed25519-sk -N '' -C helper -f "$T/sk" </dev/null ||
+		bail "ssh-keygen -w"
+	SKAGENT=$P/bin/skagent
+	unset SKAGENT_SK_HELPER
+	start_agent -P "$PROV"
+	ok "  ssh-add -S gives the installed agent the key" \
+		ssh-add -q -S "$PROV" "$T/sk" </dev/null
+	ok "  which signs through the installed helper" ssh-add -T "$T/sk.pub"
+	stop_agent
+else
+	skip "no skagent-sk-helper, provider or softtoken built"
+fi
 
 done_testing

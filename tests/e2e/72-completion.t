@@ -79,6 +79,11 @@ is "agent-keygen -O write-attestation=: files" \
 is "agent-keygen -O challenge=: files, as one word too" \
 	"$(complete_line "$C/agent-keygen" "agent-keygen -O challenge=$T/files/key")" \
 	"challenge=$T/files/key1.pub challenge=$T/files/key2"
+is "agent-keygen -p -O: the flags -p changes" \
+	"$(complete_line "$C/agent-keygen" "agent-keygen -p -f key -O ")" \
+	"no-touch-required no-verify-required touch-required verify-required"
+is "agent-keygen -l -E: the hashes" "$(complete_line "$C/agent-keygen" "agent-keygen -l -E ")" \
+	"md5 sha256"
 is "agent-keygen -f: files" "$(complete_line "$C/agent-keygen" "agent-keygen -f $T/files/s")" \
 	"$T/files/sub"
 is "agent-keygen --token unix: offered" "$(complete_line "$C/agent-keygen" "agent-keygen --token u")" \

@@ -112,5 +112,31 @@ while read -r v p; do
 done < <(sed -n 's/^ATTRS{idVendor}=="\([0-9a-f]*\)", ATTRS{idProduct}=="\([0-9a-f|]*\)", TAG+="uaccess"$/\1 \2/p' "$RULES")
 ok "the list has entries ($total)" test "$total" -gt 20
 is "each of them is tagged" "$n" 0
+# libfido2's udev/fidodevs (from which its 70-u2f.rules is made): every
+# device it lists is tagged on an old udev.
+missing=
+for d in \
+	0483:a2ac 0483:a2ca 0483:cdab 058b:022d 06cb:0088 \
+	096e:0850 096e:0852 096e:0853 096e:0854 096e:0856 096e:0858 096e:085a \
+	096e:085b 096e:085d 096e:0866 096e:0867 096e:0880 \
+	1050:0113 1050:0114 1050:0115 1050:0116 1050:0120 1050:0121 1050:0200 \
+	1050:0402 1050:0403 1050:0406 1050:0407 1050:0410 \
+	10c4:8acf 1209:5070 1209:50b0 1209:53c1 1209:beee 18d1:5026 1a44:00bb \
+	1d50:60fc 1e0d:f1ae 1e0d:f1d0 1ea8:f025 1ea8:fc25 1fc9:f143 \
+	20a0:4287 20a0:42b1 20a0:42b2 20a0:42b3 20a0:42d4 24dc:0101 24dc:0501 \
+	2581:f1d0 2abe:1002 \
+	2c97:0000 2c97:0001 2c97:0004 2c97:0011 2c97:0015 2c97:1005 2c97:1011 \
+	2c97:1015 2c97:4005 2c97:4011 2c97:4015 2c97:5005 2c97:5011 2c97:5015 \
+	2c97:6005 2c97:6011 2c97:6015 2ccf:0880 \
+	311f:4a1a 311f:4a2a 311f:4c2a 311f:5c2f 311f:a6e9 311f:a7f9 311f:f47c \
+	32a3:3201 \
+	349e:0010 349e:0011 349e:0012 349e:0013 349e:0014 349e:0015 349e:0016 \
+	349e:0020 349e:0021 349e:0022 349e:0023 349e:0024 349e:0025 349e:0026 \
+	349e:0200 349e:0201 349e:0202 349e:0203 349e:0204 349e:0205 349e:0206 \
+	4c4d:f703 534c:0001; do
+	[ "$(tags old $hid "ATTRS:idVendor=${d%:*}" "ATTRS:idProduct=${d#*:}")" = "TAG uaccess" ] ||
+		missing="$missing $d"
+done
+is "every device libfido2's 70-u2f.rules lists is tagged" "$missing" ""
 
 done_testing

@@ -13,8 +13,12 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "conn.h"
+#include "keystore.h"
+#include "log.h"
 #include "loop.h"
+#include "options.h"
+#include "pool.h"
 #include "secmem.h"
 
 #define NCONN 3
@@ -37,11 +41,7 @@ harness_close(struct conn *c)
 	for (i = 0; i < NCONN; i++)
 		if (conns[i] == c)
 			conns[i] = NULL;
-	c->dead = 1;
-	if (c->busy)
-		proto_conn_cancel(c);
-	else
-		conn_free(c);
+	standin_close(c);
 }
 
 void
@@ -59,29 +59,6 @@ loop_conn_update(struct conn *c)
 	}
 	if (c->close_after)
 		harness_close(c);
-}
-
-static void
-run_pending(void)
-{
-	int i;
-
-	for (;;) {
-		if (standin_run_job())
-			continue;
-		/* delayed replies (failed unlocks) are due at once */
-		for (i = 0; i < NCONN; i++) {
-			if (conns[i] != NULL && conns[i]->wake_cb != NULL) {
-				void (*cb)(struct conn *) = conns[i]->wake_cb;
-
-				conns[i]->wake_cb = NULL;
-				cb(conns[i]);
-				break;
-			}
-		}
-		if (i == NCONN)
-			return;
-	}
 }
 
 int
@@ -112,21 +89,21 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		c = conns[i];
 		if (sshbuf_put(c->in, d + 4, len) != 0)
 			abort();
-		if (!c->busy) {
+		if (!conn_busy(c)) {
 			conn_input(c);
 			loop_conn_update(c);
 		}
-		run_pending();
+		standin_run_pending();
 		if ((d[1] & 1) && conns[i] != NULL)
 			harness_close(conns[i]);
-		run_pending();
+		standin_run_pending();
 		d += 4 + len;
 		n -= 4 + len;
 	}
 	for (i = 0; i < NCONN; i++)
 		if (conns[i] != NULL)
 			harness_close(conns[i]);
-	run_pending();
+	standin_run_pending();
 	keystore_wipe();
 	return 0;
 }

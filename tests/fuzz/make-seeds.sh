@@ -135,6 +135,17 @@ while IFS= read -r l; do
 	printf '%s\n' "$l" >"$C/authkeys/line-$i"
 	i=$((i + 1))
 done <"$T/authorized_keys"
+# option texts alone and expiry times (the same harness reads them so)
+i=0
+for o in 'restrict,pty,command="echo \"a b\"",from="!10.0.0.0/8,*.example"' \
+    'no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-user-rc,,' \
+    'permitopen="[::1]:22",permitlisten="8080",tunnel="any",environment="A=b"' \
+    'cert-authority,principals="a,b",expiry-time="20300101Z"' \
+    'no-touch-required,touch-required,verify-required,no-verify-required' \
+    '203001021234UTC' '20300102123456z'; do
+	printf '%s' "$o" >"$C/authkeys/opts-$i"
+	i=$((i + 1))
+done
 
 # answers to REQUEST_IDENTITIES: skagent's (it holds the keys and
 # certificates added above) and stock ssh-agent's; key-info's data

@@ -29,7 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "log.h"
+#include "misc.h"
 #include "keyfile.h"
 #include "loop.h"
 #include "secmem.h"
@@ -136,15 +137,6 @@ debug(const char *fmt, ...)
 
 static int done, result = 1;
 static const char *sigfile;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 write_sig(const struct sshbuf *sig)
@@ -285,10 +277,10 @@ main(int argc, char **argv)
 			printf("error: cannot start %s\n", helper);
 			goto out;
 		}
-		start = now_ms();
-		while (!done && now_ms() - start < 30000) {
+		start = monotime_ms();
+		while (!done && monotime_ms() - start < 30000) {
 			if ((cancel_ms >= 0 &&
-			    now_ms() - start >= (uint64_t)cancel_ms) ||
+			    monotime_ms() - start >= (uint64_t)cancel_ms) ||
 			    (cancel_file != NULL &&
 			    access(cancel_file, F_OK) == 0)) {
 				skhelper_cancel(h);
@@ -302,8 +294,8 @@ main(int argc, char **argv)
 		if (!done && result != 0)
 			printf("error: no answer in 30 s\n");
 		/* the child's own watches end when it has exited */
-		start = now_ms();
-		while (nwatches() > 0 && now_ms() - start < 10000)
+		start = monotime_ms();
+		while (nwatches() > 0 && monotime_ms() - start < 10000)
 			loop_once(100);
 		if (nwatches() > 0) {
 			printf("error: the helper was not reaped\n");

@@ -196,8 +196,9 @@ test_options(void)
 	    !authkeys_entry_matches(&e, blob, len),
 	    "option names compared without case");
 	authkeys_entry_clear(&e);
-	ok(parse("principals=\"cert-authority\" ssh-ed25519 " ED25519_B64, &e)
-	    == 0 && e.opts == 0, "a value is not an option name");
+	ok(parse("command=\"cert-authority\" ssh-ed25519 " ED25519_B64, &e)
+	    == 0 && e.opts == AUTHKEYS_OPT_COMMAND,
+	    "a value is not an option name");
 	authkeys_entry_clear(&e);
 
 	ok(parse("@cert-authority ssh-ed25519 " ED25519_B64 " ca", &e) == 0 &&
@@ -266,8 +267,10 @@ test_hostile(void)
 {
 	struct authkeys_entry e;
 	struct sshbuf *b, *c;
+	const uint8_t *blob;
+	const char *why;
 	char *s, *big, line[2048];
-	size_t n;
+	size_t n, blen;
 
 	is_int(parse("ssh-ed25519 AAAA!!!", &e), SKA_ERR_INVALID_FORMAT,
 	    "bad base64");
@@ -290,12 +293,28 @@ test_hostile(void)
 	    SKA_ERR_INVALID_FORMAT, "unterminated quote");
 	is_int(parse("command=\"a\\\" ssh-ed25519 " ED25519_B64, &e),
 	    SKA_ERR_INVALID_FORMAT, "quote escaped away");
-	is_int(parse("command=abc ssh-ed25519 " ED25519_B64, &e),
-	    SKA_ERR_INVALID_FORMAT, "unquoted value");
-	is_int(parse("no-pty, ssh-ed25519 " ED25519_B64, &e),
-	    SKA_ERR_INVALID_FORMAT, "trailing comma");
-	is_int(parse(",no-pty ssh-ed25519 " ED25519_B64, &e),
-	    SKA_ERR_INVALID_FORMAT, "empty option name");
+	ok(parse("command=abc ssh-ed25519 " ED25519_B64, &e) == 0 &&
+	    e.type != NULL && e.refused != NULL &&
+	    strcmp(e.refused, "missing start quote") == 0 && e.opts == 0,
+	    "unquoted value: the key reads, sshd refuses the line");
+	blob = dec(ED25519_B64, &blen);
+	ok(!authkeys_entry_matches(&e, blob, blen), "so it does not match");
+	is_int(authkeys_entry_check(&e, blob, blen, 0, &why), AUTHKEYS_REFUSED,
+	    "check: refused");
+	is_str(why, "missing start quote", "check: sshd's reason");
+	authkeys_entry_clear(&e);
+	ok(parse("no-pty,permit-evrything ssh-ed25519 " ED25519_B64, &e) == 0
+	    && e.refused != NULL && !authkeys_entry_matches(&e, blob, blen),
+	    "a misspelt option: refused");
+	authkeys_entry_clear(&e);
+	ok(parse("no-pty, ssh-ed25519 " ED25519_B64, &e) == 0 &&
+	    e.refused == NULL && authkeys_entry_matches(&e, blob, blen),
+	    "trailing comma: sshd accepts it");
+	authkeys_entry_clear(&e);
+	ok(parse(",no-pty ssh-ed25519 " ED25519_B64, &e) == 0 &&
+	    e.refused == NULL && e.opts == AUTHKEYS_OPT_NO_PTY,
+	    "leading comma: sshd accepts it");
+	authkeys_entry_clear(&e);
 	is_int(parse("@bogus ssh-ed25519 " ED25519_B64, &e),
 	    SKA_ERR_INVALID_FORMAT, "unknown marker");
 	ok(parse("ssh-ed25519" ED25519_B64, &e) != 0,

@@ -15,8 +15,12 @@
 
 #include <sodium.h>
 
-#include "agent.h"
+#include "conn.h"
+#include "keystore.h"
+#include "log.h"
 #include "loop.h"
+#include "options.h"
+#include "pool.h"
 #include "secmem.h"
 #include "tap.h"
 #include "torture.h"
@@ -58,11 +62,7 @@ harness_close(struct conn *c)
 
 	if ((s = slot_of(c)) != NULL)
 		s->c = NULL;
-	c->dead = 1;
-	if (c->busy)
-		proto_conn_cancel(c);
-	else
-		conn_free(c);
+	standin_close(c);
 }
 
 /* Takes the replies off the connection, noting each one's type. */
@@ -89,28 +89,6 @@ loop_conn_update(struct conn *c)
 	}
 }
 
-static void
-run_pending(void)
-{
-	size_t i;
-
-	for (;;) {
-		if (standin_run_job())
-			continue;
-		for (i = 0; i < NCONN; i++) {
-			if (slots[i].c != NULL && slots[i].c->wake_cb != NULL) {
-				void (*cb)(struct conn *) = slots[i].c->wake_cb;
-
-				slots[i].c->wake_cb = NULL;
-				cb(slots[i].c);
-				break;
-			}
-		}
-		if (i == NCONN)
-			return;
-	}
-}
-
 /* Feeds bytes to a slot's connection, opening one when needed. */
 static int
 feed(size_t i, const uint8_t *p, size_t len)
@@ -127,11 +105,11 @@ feed(size_t i, const uint8_t *p, size_t len)
 		harness_close(c);
 		return 0;
 	}
-	if (!c->busy) {
+	if (!conn_busy(c)) {
 		conn_input(c);
 		loop_conn_update(c);
 	}
-	run_pending();
+	standin_run_pending();
 	return 0;
 }
 
@@ -162,7 +140,7 @@ check_after(int fired_before)
 		goto out;
 	}
 	conn_input(c);
-	run_pending();
+	standin_run_pending();
 	if (sshbuf_get_u32(c->out, &len) != 0 ||
 	    sshbuf_get_u8(c->out, &type) != 0 ||
 	    type != SSH2_AGENT_IDENTITIES_ANSWER) {
@@ -202,14 +180,14 @@ t_session(void *arg)
 			break;
 		if ((d[1] & 1) && slots[i].c != NULL)
 			harness_close(slots[i].c);
-		run_pending();
+		standin_run_pending();
 		d += 4 + len;
 		n -= 4 + len;
 	}
 	for (i = 0; i < NCONN; i++)
 		if (slots[i].c != NULL)
 			harness_close(slots[i].c);
-	run_pending();
+	standin_run_pending();
 	fired_before = torture_fired();
 	if (r == 0)
 		r = check_after(fired_before);
