@@ -523,6 +523,23 @@ tty_read(const char *prompt, int echo, int require_tty, char *buf)
 }
 
 int
+prompt_can_ask(int flags)
+{
+	int allow, use, fd;
+
+	askpass_policy(&allow, &use);
+	if (allow && (use || (flags & PROMPT_USE_ASKPASS) ||
+	    ((flags & PROMPT_ALLOW_STDIN) && !isatty(STDIN_FILENO))))
+		return 1;
+	if (flags & PROMPT_USE_ASKPASS)
+		return 0;
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int
 prompt_read(const char *prompt, int flags, char **secretp)
 {
 	char *buf = NULL;

@@ -33,6 +33,13 @@
 #define PROMPT_MAX		1024	/* longer answers are cut */
 
 /*
+ * Whether prompt_read(flags) can ask a person now: askpass is what it
+ * would use and askpass is allowed, or there is a terminal (/dev/tty).
+ * (Reading a stdin that is no terminal does not count.)
+ */
+int prompt_can_ask(int flags);
+
+/*
  * Asks for a secret.  Without flags the terminal is required (askpass if
  * there is none); PROMPT_ALLOW_STDIN reads stdin when there is neither.
  * Returns 0 and *secretp (locked memory, possibly ""), or
