@@ -21,16 +21,6 @@ mkdir -p "$HOME"
 py() { local t=$1; shift; /usr/bin/python3 "$PY" "$T/$t.tok" "$@"; }
 pyj() { py "$1" "${@:3}" | jq -r "$2"; }	# TOKEN JQ-FILTER ARGS...
 tk() { local t=$1; shift; "$TOKEN" --token "unix:$T/$t.tok" "$@"; }
-# askpass answering with the lines of $T/answers in turn
-cat >"$T/askpass" <<ASKPASS
-#!/bin/sh
-printf '%s\n' "\$1" >>"$T/askpass.log"
-n=\$(wc -l <"$T/askpass.log")
-sed -n "\${n}p" "$T/answers"
-ASKPASS
-chmod 755 "$T/askpass"
-answers() { printf '%s\n' "$@" >"$T/answers"; : >"$T/askpass.log"; }
-with_askpass() { SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force "$@" </dev/null; }
 quiet() { with_askpass "$@" >/dev/null; }
 fp() { ssh-keygen -lf "$1" | cut -d' ' -f2; }
 row() { printf '%s\n' "$1" | sed -n "s/^  $2: *//p"; }	# TEXT LABEL

@@ -18,15 +18,6 @@ mkdir -p "$HOME"
 cd "$T" || bail cd
 py() { local t=$1; shift; /usr/bin/python3 "$PY" "$T/$t.tok" "$@"; }
 makecreds() { grep -c "makeCredential" "$T/$1.log"; }
-cat >"$T/askpass" <<ASKPASS
-#!/bin/sh
-printf '%s\n' "\$1" >>"$T/askpass.log"
-n=\$(wc -l <"$T/askpass.log")
-sed -n "\${n}p" "$T/answers"
-ASKPASS
-chmod 755 "$T/askpass"
-answers() { printf '%s\n' "$@" >"$T/answers"; : >"$T/askpass.log"; }
-with_askpass() { SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force "$@" </dev/null; }
 
 # 1. A new key, a person at the terminal
 start_token new --min-pin-length 6

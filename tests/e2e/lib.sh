@@ -287,3 +287,16 @@ ssh_to() {
 	shift
 	ssh -F "$T/ssh_config" "${SSH_OPTS[@]}" "$name" "$@"
 }
+
+# An askpass program, $T/askpass, that logs each prompt in $T/askpass.log
+# and answers it with the next line given to `answers LINE...`;
+# with_askpass CMD... runs CMD with it (forced, stdin /dev/null).
+cat >"$T/askpass" <<ASKPASS
+#!/bin/sh
+printf '%s\n' "\$1" >>"$T/askpass.log"
+n=\$(wc -l <"$T/askpass.log")
+sed -n "\${n}p" "$T/answers"
+ASKPASS
+chmod 755 "$T/askpass"
+answers() { printf '%s\n' "$@" >"$T/answers"; : >"$T/askpass.log"; }
+with_askpass() { SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force "$@" </dev/null; }
