@@ -7,8 +7,8 @@
 # writes the same format through the softtoken provider: checked too.
 . "$(dirname "$0")/lib.sh"
 
-TOKEN=$TOP/tools/agent-token
-[ -x "$TOKEN" ] || bail "no $TOKEN: run make"
+TOKEN=$AGENT_TOKEN
+[ -x "$TOP/tools/agent-token" ] || bail "no agent-token: run make"
 cd "$T" || bail cd
 
 # a vendor: root CA, attestation certificate with FIDO's AAGUID extension

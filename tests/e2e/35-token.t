@@ -8,9 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pane.sh"
 
-TOKEN=$TOP/tools/agent-token
+TOKEN=$AGENT_TOKEN
 PY=$TOP/tests/helpers/fido2-client.py
-[ -x "$TOKEN" ] || bail "no $TOKEN: run make"
+[ -x "$TOP/tools/agent-token" ] || bail "no agent-token: run make"
 command -v tmux >/dev/null || bail "no tmux: run make check (scripts/deps)"
 /usr/bin/python3 -c 'import fido2' 2>/dev/null || bail "no python3-fido2: run make check"
 cd "$T" || bail cd

@@ -11,8 +11,8 @@
 # and logs in.
 . "$(dirname "$0")/lib.sh"
 
-TOKEN=$TOP/tools/agent-token
-[ -x "$TOKEN" ] || bail "no $TOKEN: run make"
+TOKEN=$AGENT_TOKEN
+[ -x "$TOP/tools/agent-token" ] || bail "no agent-token: run make"
 cd "$T" || bail cd
 me=$(id -un)
 

@@ -8,6 +8,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SKAGENT=$TOP/agent/skagent
 KEYGEN=$TOP/tools/agent-keygen
 COPYID=$TOP/tools/agent-copy-id
+AGENT_TOKEN=$TOP/tools/agent-token
 SOFTTOKEN=$TOP/tests/softtoken/softtoken
 RAW=$TOP/tests/helpers/agent-raw
 MEMSCAN=$TOP/tests/helpers/memscan
@@ -26,7 +27,7 @@ SKHELPER=$TOP/agent/skagent-sk-helper
 if [ -n "${SKA_VALGRIND:-}" ]; then
 	_vg=$SKA_VALGRIND/bin.$(basename "$0" .t)
 	mkdir -p -m 755 "$_vg"
-	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$SKHELPER"; do
+	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$AGENT_TOKEN" "$SKHELPER"; do
 		_log=$SKA_VALGRIND/$(basename "$0" .t).${_p##*/}
 		cat >"$_vg/${_p##*/}" <<-WRAP
 		#!/bin/bash
@@ -47,6 +48,7 @@ if [ -n "${SKA_VALGRIND:-}" ]; then
 	SKAGENT=$_vg/skagent
 	KEYGEN=$_vg/agent-keygen
 	COPYID=$_vg/agent-copy-id
+	AGENT_TOKEN=$_vg/agent-token
 	SKHELPER=$_vg/skagent-sk-helper
 	export SKAGENT_SK_HELPER=$SKHELPER
 fi
