@@ -62,7 +62,12 @@ LIB := lib/libskagent.a
 # security key provider libraries outside the agent (in LIBEXECDIR/skagent).
 SKHELPER_SRC := $(wildcard agent/sk-helper.c)
 SKHELPER := $(if $(SKHELPER_SRC),agent/skagent-sk-helper)
-AGENT_SRC := $(filter-out $(SKHELPER_SRC),$(wildcard agent/*.c))
+# agent/pkcs11-helper.c too: skagent-pkcs11-helper runs one PKCS#11 module
+# (ssh-add -s) outside the agent.  p11-kit's pkcs11.h, not its library.
+P11HELPER_SRC := $(wildcard agent/pkcs11-helper.c)
+P11HELPER := $(if $(P11HELPER_SRC),agent/skagent-pkcs11-helper)
+P11KIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags p11-kit-1 2>/dev/null)
+AGENT_SRC := $(filter-out $(SKHELPER_SRC) $(P11HELPER_SRC),$(wildcard agent/*.c))
 AGENT_OBJ := $(AGENT_SRC:.c=.o)
 AGENT := $(if $(AGENT_SRC),agent/skagent)
 
@@ -124,13 +129,13 @@ FUZZ_AGENT_SRC := $(filter-out agent/main.c agent/loop.c agent/pool.c,$(AGENT_SR
 FUZZ_SOFTTOKEN_SRC := $(filter-out tests/softtoken/main.c,$(SOFTTOKEN_SRC))
 FUZZ_TIME ?= 60
 
-BIN := $(AGENT) $(SKHELPER) $(TOOLS) $(SOFTTOKEN)
+BIN := $(AGENT) $(SKHELPER) $(P11HELPER) $(TOOLS) $(SOFTTOKEN)
 
 # What make install puts down: the commands (not the software token), each
 # one's man page and completion; the helpers only skagent runs, in
 # LIBEXECDIR/skagent (agent/libexec.c finds them there); the optional parts.
 PROGRAMS := $(AGENT) $(TOOLS)
-HELPER_PROGRAMS := $(SKHELPER)
+HELPER_PROGRAMS := $(SKHELPER) $(P11HELPER)
 MANPAGES := $(wildcard $(PROGRAMS:=.1))
 COMPLETIONS := $(wildcard $(addprefix completion/,$(notdir $(PROGRAMS))))
 UDEV_RULES := udev/70-skagent-fido.rules
@@ -150,6 +155,10 @@ $(AGENT): $(AGENT_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SKHELPER): $(SKHELPER_SRC:.c=.o) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
+
+$(P11HELPER_SRC:.c=.o): CFLAGS += $(P11KIT_CFLAGS)
+$(P11HELPER): $(P11HELPER_SRC:.c=.o) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
 
 tools/%: tools/%.o $(LIB)

@@ -227,10 +227,14 @@ spawn_attr(posix_spawnattr_t *attr, int group)
 	return 0;
 }
 
+/*
+ * fds: when not NULL, the child's stdin and stdout (in, capture unused);
+ * the caller keeps its own copies.
+ */
 static struct child *
 spawn(const char *const argv_in[], const char *const env_set[],
-    const void *in, size_t inlen, int capture, int group, child_done_fn *cb,
-    void *arg)
+    const void *in, size_t inlen, int capture, int group, const int *fds,
+    child_done_fn *cb, void *arg)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -255,7 +259,11 @@ spawn(const char *const argv_in[], const char *const env_set[],
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		goto fail;
 	fa_init = 1;
-	if ((infd != -1 ? posix_spawn_file_actions_adddup2(&fa, infd, 0) :
+	if (fds != NULL) {
+		if (posix_spawn_file_actions_adddup2(&fa, fds[0], 0) != 0 ||
+		    posix_spawn_file_actions_adddup2(&fa, fds[1], 1) != 0)
+			goto fail;
+	} else if ((infd != -1 ? posix_spawn_file_actions_adddup2(&fa, infd, 0) :
 	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
 	    (capture ? posix_spawn_file_actions_adddup2(&fa, pfd[1], 1) :
 	    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) != 0)
@@ -274,7 +282,7 @@ spawn(const char *const argv_in[], const char *const env_set[],
 		close(infd);
 		infd = -1;
 	}
-	if (capture) {
+	if (capture && fds == NULL) {
 		ch->outfd = pfd[0];
 		pfd[0] = -1;
 		fcntl(ch->outfd, F_SETFL, O_NONBLOCK);
@@ -316,31 +324,59 @@ struct child *
 child_spawn(const char *const argv[], const char *const env_set[],
     int capture, child_done_fn *cb, void *arg)
 {
-	return spawn(argv, env_set, NULL, 0, capture, 0, cb, arg);
+	return spawn(argv, env_set, NULL, 0, capture, 0, NULL, cb, arg);
 }
 
 struct child *
 child_spawn_input(const char *const argv[], const char *const env_set[],
     const void *in, size_t inlen, int capture, child_done_fn *cb, void *arg)
 {
-	return spawn(argv, env_set, in, inlen, capture, 0, cb, arg);
+	return spawn(argv, env_set, in, inlen, capture, 0, NULL, cb, arg);
 }
 
 struct child *
 child_spawn_group(const char *const argv[], const char *const env_set[],
     int capture, child_done_fn *cb, void *arg)
 {
-	return spawn(argv, env_set, NULL, 0, capture, 1, cb, arg);
+	return spawn(argv, env_set, NULL, 0, capture, 1, NULL, cb, arg);
+}
+
+struct child *
+child_spawn_fds(const char *const argv[], const char *const env_set[],
+    int infd, int outfd, child_done_fn *cb, void *arg)
+{
+	const int fds[2] = { infd, outfd };
+
+	return spawn(argv, env_set, NULL, 0, 0, 0, fds, cb, arg);
 }
 
 void
 child_kill(struct child *ch)
 {
+	child_kill_signal(ch, SIGTERM);
+}
+
+void
+child_kill_signal(struct child *ch, int sig)
+{
 	if (ch == NULL)
 		return;
 	ch->cancelled = 1;
 	if (!ch->exited)
-		kill(ch->group ? -ch->pid : ch->pid, SIGTERM);
+		kill(ch->group ? -ch->pid : ch->pid, sig);
+}
+
+void
+child_detach(struct child *ch)
+{
+	if (ch != NULL)
+		ch->cancelled = 1;
+}
+
+pid_t
+child_pid(const struct child *ch)
+{
+	return ch == NULL || ch->exited ? -1 : ch->pid;
 }
 
 void

@@ -9,6 +9,7 @@
 #define SKA_CHILD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct child;
 /* status as waitpid(); out is what the child wrote (NUL-terminated). */
@@ -40,10 +41,24 @@ struct child *child_spawn_input(const char *const argv[],
 struct child *child_spawn_group(const char *const argv[],
     const char *const env_set[], int capture, child_done_fn *cb, void *arg);
 /*
+ * A long-lived helper that talks over its stdin and stdout: infd and outfd
+ * (pipes or a socket, the caller's to close) become its fd 0 and 1.  cb
+ * runs on the loop when it has exited.
+ */
+struct child *child_spawn_fds(const char *const argv[],
+    const char *const env_set[], int infd, int outfd, child_done_fn *cb,
+    void *arg);
+/*
  * Sends SIGTERM (to the group of child_spawn_group) unless the child has
  * exited; cb is not called; resources go when the child exits.
  */
 void child_kill(struct child *ch);
+/* The same with another signal (SIGKILL ends a stopped child too). */
+void child_kill_signal(struct child *ch, int sig);
+/* Lets it run to its end unsignalled; cb is not called. */
+void child_detach(struct child *ch);
+/* Its pid while it runs, else -1. */
+pid_t child_pid(const struct child *ch);
 /*
  * Reaps the children whose exit no pidfd shows (Linux before 5.3 has no
  * pidfd_open; nor has valgrind 3.19): the loop calls it on SIGCHLD.

@@ -227,8 +227,8 @@ sk_provider(struct sshbuf *msg, struct identity *id)
 
 /*
  * associated-certs-v00@openssh.com is valid only with PKCS#11 keys
- * (message 26), which this agent does not load: refused, as OpenSSH
- * refuses it on message 25.
+ * (message 26), which pkcs11.c parses itself: not here, so message 25
+ * refuses it, as OpenSSH does.
  */
 static const struct constraint {
 	const char *name;

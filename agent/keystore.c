@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "options.h"
+#include "p11.h"
 #include "secmem.h"
 
 static unsigned long long lock_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
@@ -128,6 +129,7 @@ identity_unref(struct identity *id)
 	key_free(id->key);
 	free(id->comment);
 	free(id->sk_provider);
+	p11_module_unref(id->p11);
 	dest_constraints_free(id->dest, id->ndest);
 	if (id->sealed != NULL) {
 		sodium_memzero(id->sealed, id->sealedlen);
@@ -374,7 +376,11 @@ keystore_unlock_salt(uint8_t salt[16])
 	memcpy(salt, lock_salt, sizeof(lock_salt));
 }
 
-/* Seals every identity's private form; all or nothing. */
+/*
+ * Seals every identity's private form; all or nothing.  Keys whose private
+ * half is elsewhere (a PKCS#11 module's) have nothing to seal: the lock
+ * keeps them from signing.
+ */
 int
 keystore_lock_apply(const uint8_t salt[16], const uint8_t derived[64])
 {
@@ -394,6 +400,8 @@ keystore_lock_apply(const uint8_t salt[16], const uint8_t derived[64])
 	    (priv = sshbuf_new()) == NULL)
 		goto out;
 	for (id = head, i = 0; id != NULL; id = id->next, i++) {
+		if (!key_has_private(id->key))
+			continue;
 		sshbuf_reset(priv);
 		if ((r = key_private_serialize(id->key, priv)) != 0 ||
 		    (r = key_public_copy(id->key, &pubs[i])) != 0)
@@ -409,6 +417,8 @@ keystore_lock_apply(const uint8_t salt[16], const uint8_t derived[64])
 		    sealed[i], derived + 32);
 	}
 	for (id = head, i = 0; id != NULL; id = id->next, i++) {
+		if (pubs[i] == NULL)
+			continue;
 		key_free(id->key);	/* wipes the private key */
 		id->key = pubs[i];
 		pubs[i] = NULL;
@@ -457,6 +467,8 @@ keystore_unlock_apply(const uint8_t derived[64])
 	    (pt = secmem_alloc(maxlen + 1)) == NULL)
 		goto out;
 	for (id = head, i = 0; id != NULL; id = id->next, i++) {
+		if (id->sealed == NULL && !key_has_private(id->key))
+			continue;	/* nothing was sealed */
 		if (id->sealed == NULL || id->sealedlen < SEAL_NONCE + SEAL_TAG ||
 		    crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &ptlen, NULL,
 		    id->sealed + SEAL_NONCE, id->sealedlen - SEAL_NONCE, NULL, 0,
@@ -476,6 +488,8 @@ keystore_unlock_apply(const uint8_t derived[64])
 			goto out;
 	}
 	for (id = head, i = 0; id != NULL; id = id->next, i++) {
+		if (keys[i] == NULL)
+			continue;
 		k = id->key;
 		id->key = keys[i];
 		keys[i] = NULL;

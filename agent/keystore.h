@@ -29,12 +29,16 @@ struct dest_constraint {
 };
 void dest_constraints_free(struct dest_constraint *d, size_t n);
 
+struct p11_module;
+
 struct identity {
 	struct key *key;		/* public only while the agent is locked */
 	char *comment;
 	uint64_t death_ms;		/* monotonic; 0 = never */
 	int confirm;
 	char *sk_provider;
+	struct p11_module *p11;		/* a PKCS#11 module's key (p11.h), */
+	uint32_t p11_key;		/* its number in the module's list */
 	struct dest_constraint *dest;
 	size_t ndest;
 	uint8_t *sealed;		/* private form, encrypted while locked */

@@ -25,6 +25,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "options.h"
+#include "p11.h"
 #include "pincache.h"
 #include "pool.h"
 #include "record.h"
@@ -795,6 +796,7 @@ shutdown_agent(int fd)
 	record_shutdown();
 	pincache_shutdown();
 	sk_shutdown();
+	p11_module_close_all();	/* the helpers finalize their modules and exit */
 	keystore_wipe();
 	token_ctx_free(agent_tokens);
 	logit("exiting");

@@ -28,7 +28,8 @@ int policy_sign_permitted(struct conn *c, struct identity *id,
  */
 int policy_add_check(struct conn *c, struct identity *id) SKA_WUR;
 /*
- * May c have the agent use the library at path (a security-key provider)?
+ * May c have the agent use the library at path (a security-key provider or
+ * a PKCS#11 module)?
  * Not from a forwarded connection unless -O allow-remote-pkcs11; its real
  * path (into canonical) must match -P's patterns or the default.  0, or
  * SKA_ERR_AGENT_FAILURE (logged).

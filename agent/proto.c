@@ -15,7 +15,9 @@
 #include "log.h"
 #include "misc.h"
 #include "options.h"
+#include "p11.h"
 #include "pincache.h"
+#include "pkcs11.h"
 #include "policy.h"
 #include "proto.h"
 #include "sign.h"
@@ -53,8 +55,9 @@ process_request_identities(struct conn *c)
 
 /* Adding and removing keys */
 
-static int
-parse_constraints(struct sshbuf *msg, struct identity *id, int *lifetime_set)
+int
+proto_parse_constraints(struct sshbuf *msg, struct identity *id,
+    int *lifetime_set, proto_constraint_fn *more, void *arg)
 {
 	uint8_t ctype;
 	uint32_t secs;
@@ -85,7 +88,11 @@ parse_constraints(struct sshbuf *msg, struct identity *id, int *lifetime_set)
 		case SSH_AGENT_CONSTRAIN_EXTENSION:
 			if ((r = sshbuf_get_cstring(msg, &ext, NULL)) != 0)
 				goto out;
-			if ((r = ext_constraint(ext, msg, id)) != 0)
+			r = more != NULL ? more(ext, msg, arg) :
+			    SKA_ERR_FEATURE_UNSUPPORTED;
+			if (r == SKA_ERR_FEATURE_UNSUPPORTED)
+				r = ext_constraint(ext, msg, id);
+			if (r != 0)
 				goto out;
 			free(ext);
 			ext = NULL;
@@ -126,7 +133,8 @@ process_add_identity(struct conn *c, struct sshbuf *msg, int constrained)
 	}
 	if (!constrained && sshbuf_len(msg) != 0)
 		goto fail;
-	if (constrained && parse_constraints(msg, id, &lifetime_set) != 0)
+	if (constrained && proto_parse_constraints(msg, id, &lifetime_set,
+	    NULL, NULL) != 0)
 		goto fail;
 	if ((r = policy_add_check(c, id)) != 0)
 		goto fail;
@@ -168,6 +176,7 @@ proto_remove_all(void)
 {
 	keystore_remove_all();
 	pincache_clear("all keys were removed");
+	p11_module_close_all();
 }
 
 static void
@@ -224,8 +233,17 @@ proto_dispatch(struct conn *c, struct sshbuf *msg)
 	case SSH_AGENTC_EXTENSION:
 		ext_request(c, msg);
 		break;
+	case SSH_AGENTC_ADD_SMARTCARD_KEY:
+		pkcs11_add_request(c, msg, 0);
+		break;
+	case SSH_AGENTC_ADD_SMARTCARD_KEY_CONSTRAINED:
+		pkcs11_add_request(c, msg, 1);
+		break;
+	case SSH_AGENTC_REMOVE_SMARTCARD_KEY:
+		pkcs11_remove_request(c, msg);
+		break;
 	default:
-		/* SSHv1, PKCS#11 and everything unknown */
+		/* SSHv1 and everything unknown */
 		debug("unsupported message %u", type);
 		reply_failure(c);
 		break;

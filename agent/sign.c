@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "options.h"
+#include "pkcs11.h"
 #include "policy.h"
 #include "pool.h"
 #include "sign.h"
@@ -125,6 +126,7 @@ static const struct signer mem_signer = {
 /* The path every signature takes */
 
 static const struct signer *const signers[] = {
+	&pkcs11_signer,
 	&sk_provider_signer,
 	&sk_token_signer,
 	&mem_signer,

@@ -8,9 +8,9 @@
  *
  * A signer is how one family of keys signs: in memory on the CPU pool
  * (sign.c), our security keys on the token pool and a provider library's
- * through skagent-sk-helper (sk.c); a PKCS#11 module's helper later.  A
- * signer fills one struct signer; the confirmation, the cancel path, the
- * record and the reply stay here.
+ * through skagent-sk-helper (sk.c), a PKCS#11 module's through
+ * skagent-pkcs11-helper (pkcs11.c).  A signer fills one struct signer;
+ * the confirmation, the cancel path, the record and the reply stay here.
  */
 #ifndef SKA_SIGN_H
 #define SKA_SIGN_H

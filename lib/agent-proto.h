@@ -38,6 +38,7 @@
 #define SSH_AGENT_CONSTRAIN_EXTENSION		255
 #define AGENT_CONSTRAIN_SK_PROVIDER	"sk-provider@openssh.com"
 #define AGENT_CONSTRAIN_DESTINATION	"restrict-destination-v00@openssh.com"
+#define AGENT_CONSTRAIN_ASSOCIATED_CERTS "associated-certs-v00@openssh.com"
 
 /* Signature request flags */
 #define SSH_AGENT_RSA_SHA2_256			0x02

@@ -26,6 +26,7 @@ esac
 # Programs only skagent runs: in LIBEXECDIR/skagent, no page, no completion.
 helpers=
 [ -f "$TOP/agent/sk-helper.c" ] && helpers="skagent-sk-helper"
+[ -f "$TOP/agent/pkcs11-helper.c" ] && helpers="$helpers skagent-pkcs11-helper"
 
 # make runs where every mount but $T is read-only (a private mount
 # namespace; unshare -r works for root and, with user namespaces, for

@@ -101,8 +101,9 @@ fi
 # SystemCallFilter=@system-service against what the agent really calls:
 # a security-key key made and used on the software token, keys of each type
 # added, listed, used, confirmed through askpass, locked, unlocked,
-# expired, removed, and a SIGTERM.  Every call, the askpass
-# child's included (the filter is inherited), must be in the set.
+# expired, removed, a PKCS#11 module's key (SoftHSM) through
+# skagent-pkcs11-helper, and a SIGTERM.  Every call, the askpass child's
+# and the helpers' included (the filter is inherited), must be in the set.
 expand_set() {	# @GROUP: every system call in it, groups expanded
 	systemd-analyze syscall-filter "$1" | sed -n 's/^    //p' | while read -r s; do
 		case $s in
@@ -120,7 +121,10 @@ else
 	for k in ed25519 ecdsa rsa; do
 		ssh-keygen -q -t "$k" -N '' -C "$k" -f "$T/$k" || bail keygen
 	done
-	# confirm prompts: an empty answer allows; the lock's password otherwise
+	# confirm prompts: an empty answer allows; the lock's password (and the
+	# PKCS#11 PIN) otherwise
+	start_softhsm lockpass
+	softhsm_pub ecdsa256 >"$T/p11.pub"
 	printf '#!/bin/sh\n[ "$SSH_ASKPASS_PROMPT" = confirm ] || echo lockpass\n' >"$T/askpass"
 	chmod 755 "$T/askpass"
 	export SSH_AUTH_SOCK=$T/traced.sock SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force
@@ -148,7 +152,10 @@ else
 		ssh-add -x && ssh-add -X &&
 		ssh-add -q -t 1 "$T/ed25519" &&
 		wait_for 10 sh -c '! ssh-add -l | grep -q "(ED25519)$"' &&
-		ssh-add -q -d "$T/ecdsa" && ssh-add -D
+		ssh-add -q -d "$T/ecdsa" && ssh-add -D &&
+		ssh-add -q -s "$P11MOD" </dev/null &&
+		ssh-add -T "$T/p11.pub" &&
+		ssh-add -q -e "$P11MOD"
 	} >"$T/session.log" 2>&1
 	ok "the traced session ran" test $? -eq 0 || diag_file "$T/session.log"
 	kill -TERM "$AGENT_PID"
@@ -157,6 +164,7 @@ else
 		grep -v '^$' | sort -u >"$T/used"
 	ok "the trace saw the agent work ($(wc -l <"$T/used") distinct calls)" \
 		test "$(wc -l <"$T/used")" -gt 30
+	ok "and the PKCS#11 helper load its module" grep -q softhsm2 "$T/strace.out"
 	outside=$(comm -23 "$T/used" "$T/allowed" | tr '\n' ' ')
 	is "every call is in @system-service" "$outside" ""
 	# the check itself: a call the set lacks is reported

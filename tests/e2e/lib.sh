@@ -22,12 +22,14 @@ chmod 700 "$T"
 # (mode 1777: tests run programs as nobody too) for the wrappers and one
 # log per process; tests/e2e/valgrind-check reads the logs afterwards.
 # Not -q: the ERROR SUMMARY at the end of a log shows the leak check ran.
-# The agent starts skagent-sk-helper through SKAGENT_SK_HELPER.
+# The agent starts its helpers through SKAGENT_SK_HELPER and
+# SKAGENT_PKCS11_HELPER.
 SKHELPER=$TOP/agent/skagent-sk-helper
+P11HELPER=$TOP/agent/skagent-pkcs11-helper
 if [ -n "${SKA_VALGRIND:-}" ]; then
 	_vg=$SKA_VALGRIND/bin.$(basename "$0" .t)
 	mkdir -p -m 755 "$_vg"
-	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$AGENT_TOKEN" "$SKHELPER"; do
+	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$AGENT_TOKEN" "$SKHELPER" "$P11HELPER"; do
 		_log=$SKA_VALGRIND/$(basename "$0" .t).${_p##*/}
 		cat >"$_vg/${_p##*/}" <<-WRAP
 		#!/bin/bash
@@ -50,7 +52,8 @@ if [ -n "${SKA_VALGRIND:-}" ]; then
 	COPYID=$_vg/agent-copy-id
 	AGENT_TOKEN=$_vg/agent-token
 	SKHELPER=$_vg/skagent-sk-helper
-	export SKAGENT_SK_HELPER=$SKHELPER
+	P11HELPER=$_vg/skagent-pkcs11-helper
+	export SKAGENT_SK_HELPER=$SKHELPER SKAGENT_PKCS11_HELPER=$P11HELPER
 fi
 # valgrind_skip REASON: the whole test is skipped under make check-valgrind.
 valgrind_skip() {
@@ -288,6 +291,57 @@ ssh_to() {
 	local name=$1
 	shift
 	ssh -F "$T/ssh_config" "${SSH_OPTS[@]}" "$name" "$@"
+}
+
+# PKCS#11 through SoftHSMv2, a real third-party module.  start_softhsm
+# [PIN]: a token labelled "skagent" with user PIN PIN (default 123456)
+# and SO PIN 12345678, in its own SOFTHSM2_CONF and token directory under
+# $T/softhsm (exported: the agent's helper inherits it), holding keys made
+# by openssl and imported with softhsm2-util: rsa2048 (CKA_ID 01), ecdsa256
+# (02), ecdsa384 (03), ecdsa521 (04), ed25519 (05), each labelled so.  The
+# private keys stay in $T/softhsm/NAME.pem.
+P11MOD=/usr/lib/softhsm/libsofthsm2.so
+P11KEYS="rsa2048 ecdsa256 ecdsa384 ecdsa521 ed25519"
+start_softhsm() {
+	local pin=${1:-123456} d=$T/softhsm id=1 k
+	[ -f "$P11MOD" ] || bail "no $P11MOD: install softhsm2"
+	mkdir -p "$d/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$d/tokens" >"$d/softhsm2.conf"
+	export SOFTHSM2_CONF=$d/softhsm2.conf
+	softhsm2-util --init-token --free --label skagent --pin "$pin" \
+		--so-pin 12345678 >/dev/null || bail "softhsm2-util --init-token"
+	for k in $P11KEYS; do
+		case $k in
+		rsa2048) openssl genpkey -algorithm RSA \
+			-pkeyopt rsa_keygen_bits:2048 -out "$d/$k.pem" ;;
+		ecdsa256) openssl genpkey -algorithm EC \
+			-pkeyopt ec_paramgen_curve:P-256 -out "$d/$k.pem" ;;
+		ecdsa384) openssl genpkey -algorithm EC \
+			-pkeyopt ec_paramgen_curve:P-384 -out "$d/$k.pem" ;;
+		ecdsa521) openssl genpkey -algorithm EC \
+			-pkeyopt ec_paramgen_curve:P-521 -out "$d/$k.pem" ;;
+		ed25519) openssl genpkey -algorithm ED25519 -out "$d/$k.pem" ;;
+		esac 2>/dev/null || bail "openssl genpkey $k"
+		softhsm2-util --import "$d/$k.pem" --token skagent --label "$k" \
+			--id "0$id" --pin "$pin" >/dev/null ||
+			bail "softhsm2-util --import $k"
+		id=$((id + 1))
+	done
+}
+
+# softhsm_pub NAME: the ssh public key (type and base64) of a token key,
+# from its PKCS#8 file: ssh-keygen -y for RSA and ECDSA; for Ed25519, which
+# OpenSSH 9.2 reads from no PEM file, the blob built from openssl's DER.
+softhsm_pub() {
+	local pem=$T/softhsm/$1.pem
+	if [ "$1" = ed25519 ]; then
+		printf 'ssh-ed25519 %s\n' "$({ printf '\000\000\000\013ssh-ed25519\000\000\000\040'
+			openssl pkey -in "$pem" -pubout -outform DER | tail -c 32; } |
+			base64 -w0)"
+	else
+		ssh-keygen -y -f "$pem" | cut -d' ' -f1-2
+	fi
 }
 
 # An askpass program, $T/askpass, that logs each prompt in $T/askpass.log

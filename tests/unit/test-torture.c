@@ -2,7 +2,8 @@
  * Allocation failure, each allocation in turn (torture.h): the wire
  * buffer, every key and certificate codec on ssh-keygen's own files,
  * signatures, openssh-key-v1 files read and written (encrypted with every
- * cipher), authorized_keys lines and the agent client.  Every failure
+ * cipher), authorized_keys lines, the agent client and the messages of
+ * skagent-pkcs11-helper with the keys made of PKCS#11 attributes.  Every failure
  * must give an error or a result still right; never a crash, a wrong
  * result, a leak (SANITIZE=1) or a half-written file.
  */
@@ -21,6 +22,7 @@
 #include "authkeys.h"
 #include "key.h"
 #include "keyfile.h"
+#include "p11helper-msg.h"
 #include "secmem.h"
 #include "sshbuf.h"
 #include "tap.h"
@@ -404,6 +406,132 @@ t_generate(void *arg)
 }
 
 /* sk keys: made at enrollment, signature encoded and verified, round trips. */
+/*
+ * The PKCS#11 helper's messages, and keys made of a module's attributes:
+ * arg is the rsa2048 and ecdsa384 public key lines.
+ */
+static int
+t_p11(void *arg)
+{
+	static const uint8_t p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+	static const uint8_t data[] = "login request";
+	struct file **f = arg;
+	struct key *rsa = NULL, *ec = NULL;
+	struct sshbuf *b = NULL, *v = NULL, *body = NULL, *attrs = NULL;
+	struct p11_msg *m = NULL;
+	struct p11_key keys[2];
+	const uint8_t *e, *n, *q, *blob;
+	size_t elen, nlen, qlen, len;
+	uint32_t mech;
+	int r;
+
+	memset(keys, 0, sizeof(keys));
+	if ((r = key_from_public_line(f[0]->text, &rsa, NULL)) != 0 ||
+	    (r = key_from_public_line(f[1]->text, &ec, NULL)) != 0)
+		goto out;
+	if ((b = sshbuf_new()) == NULL || (attrs = sshbuf_new()) == NULL) {
+		r = SKA_ERR_ALLOC_FAIL;
+		goto out;
+	}
+	/* the attributes back into keys, as the helper builds them */
+	blob = key_blob(rsa, &len);
+	if ((v = sshbuf_from(blob, len)) == NULL) {
+		r = SKA_ERR_ALLOC_FAIL;
+		goto out;
+	}
+	if ((r = sshbuf_get_string_direct(v, NULL, NULL)) != 0 ||
+	    (r = sshbuf_get_bignum2_bytes_direct(v, &e, &elen)) != 0 ||
+	    (r = sshbuf_get_bignum2_bytes_direct(v, &n, &nlen)) != 0 ||
+	    (r = p11_blob_rsa(n, nlen, e, elen, attrs)) != 0)
+		goto out;
+	if (sshbuf_len(attrs) != len || memcmp(sshbuf_ptr(attrs), blob, len) != 0) {
+		r = TORTURE_WRONG;
+		goto out;
+	}
+	sshbuf_free(v);
+	blob = key_blob(ec, &len);
+	if ((v = sshbuf_from(blob, len)) == NULL) {
+		r = SKA_ERR_ALLOC_FAIL;
+		goto out;
+	}
+	sshbuf_reset(attrs);
+	if ((r = sshbuf_get_string_direct(v, NULL, NULL)) != 0 ||
+	    (r = sshbuf_get_string_direct(v, NULL, NULL)) != 0 ||
+	    (r = sshbuf_get_string_direct(v, &q, &qlen)) != 0 ||
+	    (r = p11_blob_ec(p384, sizeof(p384), q, qlen, attrs)) != 0)
+		goto out;
+	if (sshbuf_len(attrs) != len || memcmp(sshbuf_ptr(attrs), blob, len) != 0) {
+		r = TORTURE_WRONG;
+		goto out;
+	}
+	/* a load and its reply, a signature request and its reply */
+	keys[0].blob = (uint8_t *)(uintptr_t)key_blob(rsa, &keys[0].bloblen);
+	keys[0].label = (char *)(uintptr_t)"rsa";
+	keys[1].blob = (uint8_t *)(uintptr_t)key_blob(ec, &keys[1].bloblen);
+	keys[1].label = (char *)(uintptr_t)"ec";
+	if ((r = p11_put_load_req(1, "/usr/lib/m.so", "123456", b)) != 0 ||
+	    (r = p11_frame_take(b, &body)) != 0 || (r = p11_get_req(body, &m)) != 0)
+		goto out;
+	if (m->pin == NULL || strcmp(m->pin, "123456") != 0) {
+		r = TORTURE_WRONG;
+		goto out;
+	}
+	p11_msg_free(m);
+	m = NULL;
+	sshbuf_free(body);
+	body = NULL;
+	if ((r = p11_put_load_reply(1, P11_OK, keys, 2, b)) != 0 ||
+	    (r = p11_frame_take(b, &body)) != 0 ||
+	    (r = p11_get_reply(body, &m)) != 0)
+		goto out;
+	if (m->nkeys != 2 || strcmp(m->keys[1].label, "ec") != 0) {
+		r = TORTURE_WRONG;
+		goto out;
+	}
+	p11_msg_free(m);
+	m = NULL;
+	sshbuf_free(body);
+	body = NULL;
+	sshbuf_reset(attrs);
+	if ((r = p11_sign_input(ec, 0, data, sizeof(data), &mech, attrs)) != 0 ||
+	    (r = p11_put_sign_req(2, 1, mech, sshbuf_ptr(attrs),
+	    sshbuf_len(attrs), b)) != 0 || (r = p11_frame_take(b, &body)) != 0 ||
+	    (r = p11_get_req(body, &m)) != 0)
+		goto out;
+	if (m->mech != P11_MECH_ECDSA || m->tbslen != 48) {
+		r = TORTURE_WRONG;
+		goto out;
+	}
+	p11_msg_free(m);
+	m = NULL;
+	sshbuf_free(body);
+	body = NULL;
+	if ((r = p11_put_sign_reply(2, P11_OK, (const uint8_t *)"sig", 3, b)) != 0 ||
+	    (r = p11_frame_take(b, &body)) != 0 ||
+	    (r = p11_get_reply(body, &m)) != 0)
+		goto out;
+	if (m->siglen != 3) {
+		r = TORTURE_WRONG;
+		goto out;
+	}
+	/* not a signature of the key: refused, whatever fails */
+	sshbuf_reset(attrs);
+	r = p11_sign_result(ec, 0, data, sizeof(data), m->sig, m->siglen, attrs);
+	if (r == 0)
+		r = TORTURE_WRONG;
+	else if (r == SKA_ERR_SIGNATURE_INVALID)
+		r = 0;
+ out:
+	p11_msg_free(m);
+	sshbuf_free(body);
+	sshbuf_free(v);
+	sshbuf_free(attrs);
+	sshbuf_free(b);
+	key_free(rsa);
+	key_free(ec);
+	return r;
+}
+
 static int
 t_sk(void *arg)
 {
@@ -619,7 +747,7 @@ main(void)
 	    "ed25519_enc_aes256_gcm", "ed25519_enc_chacha20_poly1305" };
 	static int gens[][2] = { { KEY_ED25519, 0 }, { KEY_ECDSA, 256 },
 	    { KEY_ECDSA, 521 } };
-	struct file *pubf[sizeof(pubs) / sizeof(pubs[0])], *f;
+	struct file *pubf[sizeof(pubs) / sizeof(pubs[0])], *f, *p11f[2];
 	struct certpair cp;
 	struct agentdata ad;
 	struct key *k = NULL;
@@ -668,6 +796,9 @@ main(void)
 		torture_run(name, t_generate, gens[i]);
 	}
 	torture_run("security-key keys and signatures", t_sk, NULL);
+	p11f[0] = pubf[4];	/* rsa2048 */
+	p11f[1] = pubf[2];	/* ecdsa384 */
+	torture_run("PKCS#11 helper messages and keys", t_p11, p11f);
 
 	lines[0] = pubf[0]->text;
 	if (asprintf(&lines[1], "no-pty,command=\"echo \\\"hi\\\"\",from=\"127.0.0.1\" %s",
