@@ -225,7 +225,7 @@ is "  flags 0x05 in the file" "$(skflags "$K/uv")" 0x05
 is "  no warning: token b has a PIN" "$(grep -c Warning "$T/out")" 0
 out=$(setsid -w "$KEYGEN" -q -f "$K/uvnopin" -N '' -O verify-required --token "unix:$T/a.tok" </dev/null 2>&1)
 is "verify-required on a token without a PIN, nobody to ask: exit 1" "$?" 1
-is "  naming the command that sets a PIN (e2e 37: asked on the spot)" "$out" \
+is "  naming the command that sets a PIN (e2e 38: asked on the spot)" "$out" \
 	"The security key unix:$T/a.tok has no PIN, and a verify-required key signs only after it is given: set one with \"agent-token --token unix:$T/a.tok pin\", then run agent-keygen again."
 ok "  no file" test ! -e "$K/uvnopin"
 stop_agent
