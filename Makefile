@@ -72,9 +72,10 @@ AGENT_OBJ := $(AGENT_SRC:.c=.o)
 AGENT := $(if $(AGENT_SRC),agent/skagent)
 
 # One program per tools/NAME.c; agent-keygen's modes beyond key generation
-# are tools/keygen/*.c.
+# are tools/keygen/*.c, agent-token's subcommands tools/token/*.c.
 TOOLS := $(patsubst %.c,%,$(wildcard tools/*.c))
 KEYGEN_PARTS := $(patsubst %.c,%.o,$(wildcard tools/keygen/*.c))
+TOKEN_PARTS := $(patsubst %.c,%.o,$(wildcard tools/token/*.c))
 
 # The software authenticator shares no code with lib/ on purpose: a test
 # oracle that reuses the code under test proves nothing.
@@ -164,6 +165,9 @@ tools/%: tools/%.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tools/agent-keygen: tools/agent-keygen.o $(KEYGEN_PARTS) $(LIB)
+	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tools/agent-token: tools/agent-token.o $(TOKEN_PARTS) $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # agent-copy-id is its main file and its parts in tools/copy-id/.

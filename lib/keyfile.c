@@ -523,9 +523,9 @@ keyfile_serialize_private(const struct key *k, const char *comment,
 
 /* Files */
 
-/* Reads a whole file (at most KEYFILE_MAX_SIZE bytes) into *bp. */
+/* Reads a whole file (at most max bytes) into *bp. */
 static int
-read_file(const char *path, int private, struct sshbuf **bp)
+read_file(const char *path, int private, size_t max, struct sshbuf **bp)
 {
 	struct stat st;
 	int fd = -1, r, saved;
@@ -546,13 +546,19 @@ read_file(const char *path, int private, struct sshbuf **bp)
 		r = SKA_ERR_KEY_BAD_PERMISSIONS;
 		goto out;
 	}
-	r = read_fd(fd, KEYFILE_MAX_SIZE, bp);
+	r = read_fd(fd, max, bp);
  out:
 	saved = errno;
 	if (fd != -1)
 		close(fd);
 	errno = saved;
 	return r;
+}
+
+int
+keyfile_read_file(const char *path, size_t max, struct sshbuf **bp)
+{
+	return read_file(path, 0, max, bp);
 }
 
 int
@@ -567,7 +573,7 @@ keyfile_load_private(const char *path, const char *passphrase,
 	*keyp = NULL;
 	if (commentp != NULL)
 		*commentp = NULL;
-	if ((r = read_file(path, 1, &b)) != 0)
+	if ((r = read_file(path, 1, KEYFILE_MAX_SIZE, &b)) != 0)
 		return r;
 	r = keyfile_parse_private(sshbuf_ptr(b), sshbuf_len(b), passphrase,
 	    keyp, commentp, paramsp);
@@ -588,7 +594,7 @@ keyfile_load_public(const char *path, struct key **keyp, char **commentp)
 	*keyp = NULL;
 	if (commentp != NULL)
 		*commentp = NULL;
-	if ((r = read_file(path, 0, &b)) != 0)
+	if ((r = read_file(path, 0, KEYFILE_MAX_SIZE, &b)) != 0)
 		return r;
 	len = sshbuf_len(b);
 	if (len >= sizeof(MARK_BEGIN) - 1 &&

@@ -103,6 +103,12 @@ int keyfile_load_private(const char *path, const char *passphrase,
 int keyfile_load_public(const char *path, struct key **keyp,
     char **commentp) SKA_WUR;
 
+/*
+ * A whole file of at most max bytes (larger: SKA_ERR_INVALID_FORMAT; on
+ * SKA_ERR_SYSTEM errno tells why), e.g. a challenge or an attestation.
+ */
+int keyfile_read_file(const char *path, size_t max, struct sshbuf **bp) SKA_WUR;
+
 #define KEYFILE_OVERWRITE	0x01	/* replace existing files */
 
 /*

@@ -523,6 +523,23 @@ tty_read(const char *prompt, int echo, int require_tty, char *buf)
 }
 
 int
+prompt_can_ask(int flags)
+{
+	int allow, use, fd;
+
+	askpass_policy(&allow, &use);
+	if (allow && (use || (flags & PROMPT_USE_ASKPASS) ||
+	    ((flags & PROMPT_ALLOW_STDIN) && !isatty(STDIN_FILENO))))
+		return 1;
+	if (flags & PROMPT_USE_ASKPASS)
+		return 0;
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int
 prompt_read(const char *prompt, int flags, char **secretp)
 {
 	char *buf = NULL;
@@ -607,4 +624,61 @@ prompt_notify_done(struct prompt_notify *n, const char *result)
 		write_msg(result);
 	stop_child(n->pid);
 	free(n);
+}
+
+/* Code points of a UTF-8 string. */
+static size_t
+utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+int
+prompt_new_pin(int min_len, char **pinp)
+{
+	char *p1 = NULL, *p2 = NULL;
+	int i, r = SKA_ERR_PIN_POLICY;
+
+	*pinp = NULL;
+	for (i = 0; i < PROMPT_NEW_PIN_TRIES; i++) {
+		if ((r = prompt_read("Enter new PIN for authenticator: ",
+		    PROMPT_ALLOW_STDIN, &p1)) != 0)
+			goto out;
+		if (*p1 == '\0') {
+			r = SKA_ERR_EOF;
+			goto out;
+		}
+		if (utf8_len(p1) < (size_t)min_len || strlen(p1) > 63) {
+			fprintf(stderr, "PIN too %s: this security key takes "
+			    "%d to 63 characters.\n", strlen(p1) > 63 ? "long" :
+			    "short", min_len);
+			secmem_free_str(p1);
+			p1 = NULL;
+			r = SKA_ERR_PIN_POLICY;
+			continue;
+		}
+		if ((r = prompt_read("Enter same PIN again: ",
+		    PROMPT_ALLOW_STDIN, &p2)) != 0)
+			goto out;
+		if (strcmp(p1, p2) == 0) {
+			*pinp = p1;
+			p1 = NULL;
+			r = 0;
+			goto out;
+		}
+		secmem_free_str(p1);
+		secmem_free_str(p2);
+		p1 = p2 = NULL;
+		r = SKA_ERR_PIN_POLICY;
+		fprintf(stderr, "PINs do not match.  Try again.\n");
+	}
+ out:
+	secmem_free_str(p1);
+	secmem_free_str(p2);
+	return r;
 }

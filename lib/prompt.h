@@ -33,6 +33,13 @@
 #define PROMPT_MAX		1024	/* longer answers are cut */
 
 /*
+ * Whether prompt_read(flags) can ask a person now: askpass is what it
+ * would use and askpass is allowed, or there is a terminal (/dev/tty).
+ * (Reading a stdin that is no terminal does not count.)
+ */
+int prompt_can_ask(int flags);
+
+/*
  * Asks for a secret.  Without flags the terminal is required (askpass if
  * there is none); PROMPT_ALLOW_STDIN reads stdin when there is neither.
  * Returns 0 and *secretp (locked memory, possibly ""), or
@@ -89,5 +96,16 @@ struct prompt_notify *prompt_notify_start(const char *message);
  * nothing).  Frees n; NULL is fine.
  */
 void prompt_notify_done(struct prompt_notify *n, const char *result);
+
+/*
+ * A new security-key PIN, asked twice ("Enter new PIN for authenticator:
+ * ", "Enter same PIN again: ") with prompt_read(PROMPT_ALLOW_STDIN).  A
+ * PIN shorter than min_len characters (code points, as CTAP2 counts) or
+ * longer than 63 bytes, or two that differ, is said on stderr and asked
+ * again, PROMPT_NEW_PIN_TRIES times at most: then SKA_ERR_PIN_POLICY.
+ * An empty answer: SKA_ERR_EOF.  *pinp is in locked memory.
+ */
+#define PROMPT_NEW_PIN_TRIES	3
+int prompt_new_pin(int min_len, char **pinp) SKA_WUR;
 
 #endif

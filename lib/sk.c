@@ -154,6 +154,7 @@ sk_load_resident_keys(struct token_ctx *ctx, struct token_req *req,
 		rks[i].user_id = tc[i].user_id;
 		rks[i].user_id_len = tc[i].user_id_len;
 		rks[i].user_name = tc[i].user_name;
+		rks[i].cred_protect = tc[i].cred_protect;
 		tc[i].user_id = NULL;
 		tc[i].user_name = NULL;
 	}

@@ -42,6 +42,7 @@ struct sk_resident_key {
 	uint8_t *user_id;
 	size_t user_id_len;
 	char *user_name;
+	int cred_protect;	/* 0 (none), 1, 2 or 3 */
 };
 
 /* ssh-add -K / ssh-keygen -K: the resident keys of one token (PIN needed). */

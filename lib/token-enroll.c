@@ -1,8 +1,7 @@
 /*
  * Setting a token up: a new credential on the chosen token, its
- * attestation verified (token_enroll).  Setting or changing the token's
- * PIN (fido_dev_set_pin, between token_select and token_release, the call
- * bracketed by token_call_begin/end) belongs beside it.
+ * attestation verified (token_enroll); setting or changing the token's
+ * PIN (token_set_pin, token_change_pin).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -254,4 +253,49 @@ token_creds_free(struct token_cred *creds, size_t n)
 		free(creds[i].authdata);
 	}
 	free(creds);
+}
+
+static int
+pin_change(struct token_ctx *ctx, struct token_req *req, const char *new_pin,
+    int change)
+{
+	struct token_op op;
+	struct token_entry *e = NULL;
+	int r, fr;
+
+	if (ctx == NULL || new_pin == NULL ||
+	    (change && (req == NULL || req->pin == NULL)))
+		return SKA_ERR_INVALID_ARGUMENT;
+	if ((r = token_op_begin(ctx, req, &op)) != 0 ||
+	    (r = token_select(&op, &e)) != 0) {
+		e = NULL;
+		goto out;
+	}
+	if (change && !token_pin_set(&op, e)) {
+		r = SKA_ERR_PIN_NOT_SET;
+		goto out;
+	}
+	if ((r = token_call_begin(&op, e, TOKEN_OP_MS, 0)) != 0)
+		goto out;
+	fr = fido_dev_set_pin(e->dev, new_pin, change ? op.req->pin : NULL);
+	if ((r = token_call_end(&op, e, fr)) != 0)
+		token_pin_error(&op, e, r);
+ out:
+	token_release(&op, e);
+	token_op_end(&op);
+	return r;
+}
+
+int
+token_set_pin(struct token_ctx *ctx, struct token_req *req,
+    const char *new_pin)
+{
+	return pin_change(ctx, req, new_pin, 0);
+}
+
+int
+token_change_pin(struct token_ctx *ctx, struct token_req *req,
+    const char *new_pin)
+{
+	return pin_change(ctx, req, new_pin, 1);
 }

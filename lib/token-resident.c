@@ -1,8 +1,9 @@
 /*
  * Resident (discoverable) credentials through credential management, as
  * sk-usbhid.c's read_rks: metadata, relying parties, then the credentials
- * of every rp id starting "ssh:"; and deleting one.  Other credential
- * management (fido_credman_*) belongs here too.
+ * of every rp id starting "ssh:"; deleting one; how many there are and
+ * how many more fit (token_resident_slots).  Other credential management
+ * (fido_credman_*) belongs here too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -198,5 +199,41 @@ token_delete_resident(struct token_ctx *ctx, struct token_req *req,
  out:
 	token_release(&op, e);
 	token_op_end(&op);
+	return r;
+}
+
+int
+token_resident_slots(struct token_ctx *ctx, struct token_req *req,
+    int *usedp, int *freep)
+{
+	struct token_op op;
+	struct token_entry *e = NULL;
+	fido_credman_metadata_t *md = NULL;
+	int r, fr;
+
+	if (ctx == NULL || usedp == NULL || freep == NULL)
+		return SKA_ERR_INVALID_ARGUMENT;
+	*usedp = *freep = -1;
+	if ((md = fido_credman_metadata_new()) == NULL)
+		return SKA_ERR_ALLOC_FAIL;
+	if ((r = token_op_begin(ctx, req, &op)) != 0 ||
+	    (r = token_select(&op, &e)) != 0) {
+		e = NULL;
+		goto out;
+	}
+	if ((r = need_pin(&op, e)) != 0 ||
+	    (r = token_call_begin(&op, e, TOKEN_OP_MS, 0)) != 0)
+		goto out;
+	fr = fido_credman_get_dev_metadata(e->dev, md, op.req->pin);
+	if ((r = token_call_end(&op, e, fr)) != 0) {
+		token_pin_error(&op, e, r);
+		goto out;
+	}
+	*usedp = (int)fido_credman_rk_existing(md);
+	*freep = (int)fido_credman_rk_remaining(md);
+ out:
+	token_release(&op, e);
+	token_op_end(&op);
+	fido_credman_metadata_free(&md);
 	return r;
 }

@@ -1,8 +1,9 @@
 /*
  * What a token says about itself (token_list, token_pin_retries): its
- * getInfo, its PIN's state, read without a touch.  A new fact a token
- * reports (fido_cbor_info_*: minimum PIN length, resident key slots ...)
- * is a field of struct token_info filled in info_fill.
+ * getInfo (CTAP 2.1's minimum PIN length, forced PIN change, resident key
+ * room and firmware included), its PIN's and built-in UV's tries, read
+ * without a touch.  A new fact a token reports (fido_cbor_info_*) is a
+ * field of struct token_info filled in info_fill.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -76,6 +77,29 @@ token_pin_retries(struct token_ctx *ctx, struct token_req *req,
 	return r;
 }
 
+/* getInfo's CTAP 2.1 parts: versions, PIN policy, room, firmware. */
+static void
+info_more(const fido_cbor_info_t *ci, struct token_info *ti)
+{
+	char **v = fido_cbor_info_versions_ptr(ci);
+	size_t i, n = fido_cbor_info_versions_len(ci), off = 0;
+	int w;
+
+	for (i = 0; v != NULL && i < n && off < sizeof(ti->versions); i++) {
+		w = snprintf(ti->versions + off, sizeof(ti->versions) - off,
+		    "%s%s", i > 0 ? " " : "", v[i]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	if (fido_cbor_info_minpinlen(ci) > 0 &&
+	    fido_cbor_info_minpinlen(ci) <= 63)
+		ti->min_pin_len = (int)fido_cbor_info_minpinlen(ci);
+	ti->force_pin_change = fido_cbor_info_new_pin_required(ci);
+	ti->rk_remaining = fido_cbor_info_rk_remaining(ci);
+	ti->fw_version = fido_cbor_info_fwversion(ci);
+}
+
 static void
 info_fill(struct token_op *op, struct token_entry *e, struct token_info *ti)
 {
@@ -108,12 +132,16 @@ info_fill(struct token_op *op, struct token_entry *e, struct token_info *ti)
 				ti->eddsa |= alg == TOKEN_EDDSA;
 			}
 		}
+		info_more(ci, ti);
 	} else if (token_err_is_io(fr))
 		token_entry_close(e);
 	fido_cbor_info_free(&ci);
 	if (ti->pin_set && e->dev != NULL &&
 	    fido_dev_get_retry_count(e->dev, &ti->pin_retries) != FIDO_OK)
 		ti->pin_retries = -1;
+	if (ti->uv >= 0 && e->dev != NULL &&
+	    fido_dev_get_uv_retry_count(e->dev, &ti->uv_retries) != FIDO_OK)
+		ti->uv_retries = -1;
 }
 
 int
@@ -142,6 +170,9 @@ token_list(struct token_ctx *ctx, struct token_info **infop, size_t *ninfop)
 		snprintf(ti[i].spec, sizeof(ti[i].spec), "%s", v[i]->spec);
 		ti[i].pin_retries = -1;
 		ti[i].uv = -1;
+		ti[i].uv_retries = -1;
+		ti[i].min_pin_len = TOKEN_PIN_MIN;
+		ti[i].rk_remaining = -1;
 		pthread_mutex_lock(&ctx->mtx);
 		if (v[i]->product != NULL)
 			ti[i].product = strdup(v[i]->product);

@@ -112,6 +112,7 @@
 #define TOKEN_RESIDENT		0x20	/* discoverable credential */
 
 #define TOKEN_TOUCH_MS_DEFAULT	30000
+#define TOKEN_PIN_MIN		4	/* CTAP2's shortest PIN */
 #define TOKEN_SPEC_MAX		256	/* longest device spec, NUL included */
 
 struct token_ctx;
@@ -193,6 +194,13 @@ struct token_info {
 	int cred_protect;	/* credProtect extension */
 	int credman;		/* credential management */
 	int es256, eddsa;	/* algorithms (a token listing none: ES256) */
+	/* getInfo's CTAP 2.1 parts, where the token reports them */
+	char versions[64];	/* "FIDO_2_0 FIDO_2_1" */
+	int min_pin_len;	/* minPINLength; TOKEN_PIN_MIN if not said */
+	int force_pin_change;	/* forcePINChange: the PIN must change */
+	int64_t rk_remaining;	/* resident keys it has room for; -1 */
+	uint64_t fw_version;	/* firmwareVersion; 0 if not said */
+	int uv_retries;		/* built-in UV tries left; -1 */
 };
 
 /*
@@ -303,6 +311,21 @@ int token_delete_resident(struct token_ctx *ctx, struct token_req *req,
 /* PIN tries left on the chosen token. */
 int token_pin_retries(struct token_ctx *ctx, struct token_req *req,
     int *retriesp) SKA_WUR;
+
+/*
+ * Sets the PIN of a token that has none; changes it (req->pin the current
+ * one) on one that has.  No touch.  PIN_POLICY when the token refuses the
+ * new PIN (shorter than its minimum, or the same when a change is
+ * forced); PIN_INVALID (req->pin_retries), PIN_AUTH_BLOCKED, PIN_BLOCKED
+ * for the current one.  Nothing retries.
+ */
+int token_set_pin(struct token_ctx *ctx, struct token_req *req,
+    const char *new_pin) SKA_WUR;
+int token_change_pin(struct token_ctx *ctx, struct token_req *req,
+    const char *new_pin) SKA_WUR;
+/* Resident keys on the token, of every rp id, and the room left (PIN). */
+int token_resident_slots(struct token_ctx *ctx, struct token_req *req,
+    int *usedp, int *freep) SKA_WUR;
 
 /*
  * Every known token (configured, and hidraw found now), without waiting

@@ -369,6 +369,8 @@ sk_generate(struct keygen *kg, struct key **keyp)
 	uint8_t flags = kg->sk_flags;
 	int r, tries = 0;
 
+	pin = keygen_sk_pin(kg->tctx, kg->sk_device,
+	    (flags & KEY_SK_USER_VERIFICATION_REQD) != 0, 0);
 	for (;;) {
 		memset(&req, 0, sizeof(req));
 		req.device = kg->sk_device;
@@ -388,6 +390,9 @@ sk_generate(struct keygen *kg, struct key **keyp)
 			flags |= KEY_SK_FORCE_OPERATION;
 			continue;
 		}
+		if (r == SKA_ERR_PIN_NOT_SET && pin == NULL &&
+		    (pin = keygen_sk_pin(kg->tctx, kg->sk_device, 0, 1)) != NULL)
+			continue;
 		if (pin_retry("Key enrollment failed", r, &req, &pin,
 		    &tries))
 			pin = read_pin();
@@ -786,6 +791,8 @@ do_generate(struct keygen *kg)
 			fprintf(stderr, "Identity added: %s (%s)\n", kg->file,
 			    comment);
 	}
+	if (!kg->quiet && kg->kind->generate == sk_generate)
+		keygen_next_steps(kg->file, kg->add);
 	free(fp);
 	free(art);
 	free(comment);

@@ -223,9 +223,11 @@ is "-O verify-required: generated (no PIN needed to enroll it)" "$?" 0 ||
 	diag_file "$T/out"
 is "  flags 0x05 in the file" "$(skflags "$K/uv")" 0x05
 is "  no warning: token b has a PIN" "$(grep -c Warning "$T/out")" 0
-out=$(keygen -q -f "$K/uvnopin" -N '' -O verify-required --token "unix:$T/a.tok" 2>&1)
-is "verify-required on a token without a PIN: made, with a warning" "$out" \
-	"Warning: the security key has no PIN set: this verify-required key will not sign until one is set."
+out=$(setsid -w "$KEYGEN" -q -f "$K/uvnopin" -N '' -O verify-required --token "unix:$T/a.tok" </dev/null 2>&1)
+is "verify-required on a token without a PIN, nobody to ask: exit 1" "$?" 1
+is "  naming the command that sets a PIN (e2e 38: asked on the spot)" "$out" \
+	"The security key unix:$T/a.tok has no PIN, and a verify-required key signs only after it is given: set one with \"agent-token --token unix:$T/a.tok pin\", then run agent-keygen again."
+ok "  no file" test ! -e "$K/uvnopin"
 stop_agent
 SSH_ASKPASS=$T/agent-askpass SSH_ASKPASS_REQUIRE=force \
 	start_agent --token "unix:$T/b.tok"

@@ -17,6 +17,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SKAGENT=$TOP/agent/skagent
 KEYGEN=$TOP/tools/agent-keygen
 COPYID=$TOP/tools/agent-copy-id
+AGENT_TOKEN=$TOP/tools/agent-token
 SOFTTOKEN=$TOP/tests/softtoken/softtoken
 RAW=$TOP/tests/helpers/agent-raw
 MEMSCAN=$TOP/tests/helpers/memscan
@@ -37,7 +38,7 @@ P11HELPER=$TOP/agent/skagent-pkcs11-helper
 if [ -n "${SKA_VALGRIND:-}" ]; then
 	_vg=$SKA_VALGRIND/bin.$(basename "$0" .t)
 	mkdir -p -m 755 "$_vg"
-	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$SKHELPER" "$P11HELPER"; do
+	for _p in "$SKAGENT" "$KEYGEN" "$COPYID" "$AGENT_TOKEN" "$SKHELPER" "$P11HELPER"; do
 		_log=$SKA_VALGRIND/$(basename "$0" .t).${_p##*/}
 		cat >"$_vg/${_p##*/}" <<-WRAP
 		#!/bin/bash
@@ -58,6 +59,7 @@ if [ -n "${SKA_VALGRIND:-}" ]; then
 	SKAGENT=$_vg/skagent
 	KEYGEN=$_vg/agent-keygen
 	COPYID=$_vg/agent-copy-id
+	AGENT_TOKEN=$_vg/agent-token
 	SKHELPER=$_vg/skagent-sk-helper
 	P11HELPER=$_vg/skagent-pkcs11-helper
 	export SKAGENT_SK_HELPER=$SKHELPER SKAGENT_PKCS11_HELPER=$P11HELPER
@@ -350,3 +352,16 @@ softhsm_pub() {
 		ssh-keygen -y -f "$pem" | cut -d' ' -f1-2
 	fi
 }
+
+# An askpass program, $T/askpass, that logs each prompt in $T/askpass.log
+# and answers it with the next line given to `answers LINE...`;
+# with_askpass CMD... runs CMD with it (forced, stdin /dev/null).
+cat >"$T/askpass" <<ASKPASS
+#!/bin/sh
+printf '%s\n' "\$1" >>"$T/askpass.log"
+n=\$(wc -l <"$T/askpass.log")
+sed -n "\${n}p" "$T/answers"
+ASKPASS
+chmod 755 "$T/askpass"
+answers() { printf '%s\n' "$@" >"$T/answers"; : >"$T/askpass.log"; }
+with_askpass() { SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force "$@" </dev/null; }

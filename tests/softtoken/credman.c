@@ -180,8 +180,9 @@ credman_handle(struct token *t, uint32_t chan, const cbor_item_t *req,
 			r = CTAP1_OTHER;
 			if ((m = cbor_new_definite_map(2)) != NULL &&
 			    cb_put(m, cb_new_uint(1), cb_new_uint(t->st.nrk)) == 0 &&
-			    cb_put(m, cb_new_uint(2), cb_new_uint(ST_MAX_RK -
-			    t->st.nrk)) == 0 && cb_reply(m, out, outlen) == 0)
+			    cb_put(m, cb_new_uint(2), cb_new_uint(t->st.nrk <
+			    t->rk_slots ? t->rk_slots - t->st.nrk : 0)) == 0 &&
+			    cb_reply(m, out, outlen) == 0)
 				r = 0;
 			if (m != NULL)
 				cbor_decref(&m);

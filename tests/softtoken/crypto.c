@@ -1,4 +1,5 @@
 /* Primitives: SHA-256/HMAC (libsodium), P-256 and AES (OpenSSL 3 EVP). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +9,17 @@
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sodium.h>
 
 #include "st.h"
+
+struct st_att {
+	EVP_PKEY *key;
+	uint8_t *cert;			/* DER */
+	size_t cert_len;
+};
 
 struct st_ecdh {
 	EVP_PKEY *pk;
@@ -254,5 +263,93 @@ aes256_cbc(int enc, const uint8_t key[32], const uint8_t iv[16],
 	r = 0;
  out:
 	EVP_CIPHER_CTX_free(c);
+	return r;
+}
+
+struct st_att *
+att_load(const char *keyfile, const char *certfile, char *err, size_t errlen)
+{
+	struct st_att *a = NULL;
+	X509 *x = NULL;
+	FILE *f = NULL;
+	unsigned char *der = NULL;
+	int n;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if ((f = fopen(keyfile, "re")) == NULL ||
+	    (a->key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: not a PEM private key", keyfile);
+		goto fail;
+	}
+	fclose(f);
+	if ((f = fopen(certfile, "re")) == NULL ||
+	    (x = PEM_read_X509(f, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: not a PEM certificate", certfile);
+		goto fail;
+	}
+	fclose(f);
+	f = NULL;
+	if (!EVP_PKEY_is_a(a->key, "EC") || EVP_PKEY_get_bits(a->key) != 256) {
+		snprintf(err, errlen, "%s: the attestation key must be P-256",
+		    keyfile);
+		goto fail;
+	}
+	if (X509_check_private_key(x, a->key) != 1) {
+		snprintf(err, errlen, "%s is not the certificate of %s",
+		    certfile, keyfile);
+		goto fail;
+	}
+	if ((n = i2d_X509(x, &der)) <= 0) {
+		snprintf(err, errlen, "%s: cannot encode it", certfile);
+		goto fail;
+	}
+	a->cert = der;
+	a->cert_len = (size_t)n;
+	X509_free(x);
+	return a;
+ fail:
+	if (f != NULL)
+		fclose(f);
+	X509_free(x);
+	att_free(a);
+	return NULL;
+}
+
+void
+att_free(struct st_att *a)
+{
+	if (a == NULL)
+		return;
+	EVP_PKEY_free(a->key);
+	OPENSSL_free(a->cert);
+	free(a);
+}
+
+const uint8_t *
+att_cert(const struct st_att *a, size_t *len)
+{
+	*len = a->cert_len;
+	return a->cert;
+}
+
+int
+att_sign(const struct st_att *a, const void *msg, size_t n, uint8_t *sig,
+    size_t *siglen)
+{
+	EVP_MD_CTX *md = NULL;
+	size_t sl = 72;
+	int r = -1;
+
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, a->key) <= 0 ||
+	    EVP_DigestSign(md, sig, &sl, msg, n) <= 0)
+		goto out;
+	*siglen = sl;
+	r = 0;
+ out:
+	EVP_MD_CTX_free(md);
 	return r;
 }

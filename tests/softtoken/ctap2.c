@@ -106,6 +106,7 @@ token_init(struct token *t, const char *state_path, const char *pin,
 
 	memset(t, 0, sizeof(*t));
 	t->no_eddsa = no_eddsa;
+	t->rk_slots = ST_MAX_RK;
 	if (state_open(&t->st, state_path, err, errlen) != 0)
 		return -1;
 	pin_powerup(t);
@@ -130,6 +131,8 @@ token_free(struct token *t)
 {
 	ecdh_free(t->ka);
 	t->ka = NULL;
+	att_free(t->att);
+	t->att = NULL;
 	state_close(&t->st);
 	sodium_memzero(t, sizeof(*t));
 }
@@ -178,7 +181,7 @@ get_info(struct token *t, uint8_t *out, size_t *outlen)
 	size_t i;
 	int r = CTAP1_OTHER, v;
 
-	if ((m = cbor_new_definite_map(10)) == NULL ||
+	if ((m = cbor_new_definite_map(14)) == NULL ||
 	    cb_put(m, cb_new_uint(1), text_array(versions, 2)) != 0 ||
 	    cb_put(m, cb_new_uint(2), text_array(exts, 1)) != 0 ||
 	    cb_put(m, cb_new_uint(3), cbor_build_bytestring(t->st.aaguid,
@@ -229,6 +232,14 @@ get_info(struct token *t, uint8_t *out, size_t *outlen)
 		goto out;
 	}
 	al = NULL;
+	if (cb_put(m, cb_new_uint(0x0c),
+	    cbor_build_bool(t->st.force_pin_change)) != 0 ||
+	    cb_put(m, cb_new_uint(0x0d),
+	    cb_new_uint((uint64_t)t->st.min_pin_len)) != 0 ||
+	    cb_put(m, cb_new_uint(0x0e), cb_new_uint(ST_FIRMWARE)) != 0 ||
+	    cb_put(m, cb_new_uint(0x14), cb_new_uint(t->st.nrk < t->rk_slots ?
+	    t->rk_slots - t->st.nrk : 0)) != 0)
+		goto out;
 	if (cb_reply(m, out, outlen) != 0)
 		goto out;
 	r = 0;
@@ -481,6 +492,8 @@ make_credential(struct token *t, uint32_t chan, const cbor_item_t *req)
 		mc->uv = 1;
 	} else if (t->st.pin_set && (rk || uvopt))
 		return CTAP2_PIN_REQUIRED;
+	else if (rk && t->rk_needs_pin)
+		return CTAP2_PIN_NOT_SET;
 	else if (uvopt)
 		return CTAP2_INVALID_OPTION;
 	if ((r = get_list(v[5], &list, &n)) != 0)
@@ -497,7 +510,7 @@ make_credential(struct token *t, uint32_t chan, const cbor_item_t *req)
 		t->pending = P_EXCLUDED;
 		return 0;
 	}
-	if (rk && t->st.nrk >= ST_MAX_RK) {
+	if (rk && t->st.nrk >= t->rk_slots) {
 		for (i = 0, found = 0; i < t->st.nrk; i++)
 			if (memcmp(t->st.rk[i].rpid_hash, mc->rpid_hash, 32) == 0 &&
 			    t->st.rk[i].user_id_len == mc->user_id_len &&
@@ -529,7 +542,7 @@ store_rk(struct token *t, const struct mc_req *mc, const uint8_t *id)
 			break;
 		}
 	}
-	if (t->st.nrk >= ST_MAX_RK)
+	if (t->st.nrk >= t->rk_slots || t->st.nrk >= ST_MAX_RK)
 		return;
 	rk = &t->st.rk[t->st.nrk++];
 	memset(rk, 0, sizeof(*rk));
@@ -557,8 +570,10 @@ finish_make_credential(struct token *t, uint8_t *out, size_t *outlen)
 	struct mc_req *mc = &t->mc;
 	struct st_key key;
 	uint8_t id[ST_CREDID_LEN], ad[512], tbs[512 + 32], sig[80];
-	size_t al = 0, n, sl;
+	const uint8_t *cert;
+	size_t al = 0, n, sl, cl;
 	cbor_item_t *cose = NULL, *ext = NULL, *m = NULL, *att = NULL;
+	cbor_item_t *x5c = NULL;
 	int r = CTAP1_OTHER;
 
 	memset(&key, 0, sizeof(key));
@@ -589,13 +604,29 @@ finish_make_credential(struct token *t, uint8_t *out, size_t *outlen)
 	}
 	memcpy(tbs, ad, al);
 	memcpy(tbs + al, mc->cdh, 32);
-	if (cred_sign(&key, tbs, al + 32, sig, &sl) != 0)
+	/* packed: full attestation with x5c, or self attestation */
+	if (t->att != NULL) {
+		if (att_sign(t->att, tbs, al + 32, sig, &sl) != 0)
+			goto out;
+		cert = att_cert(t->att, &cl);
+		if ((x5c = cbor_new_definite_array(1)) == NULL ||
+		    cb_push(x5c, cbor_build_bytestring(cert, cl)) != 0)
+			goto out;
+	} else if (cred_sign(&key, tbs, al + 32, sig, &sl) != 0)
 		goto out;
-	if ((att = cbor_new_definite_map(2)) == NULL ||
-	    cb_put(att, cbor_build_string("alg"), cb_new_int(mc->alg)) != 0 ||
+	if ((att = cbor_new_definite_map(x5c != NULL ? 3 : 2)) == NULL ||
+	    cb_put(att, cbor_build_string("alg"), cb_new_int(t->att != NULL ?
+	    COSE_ES256 : mc->alg)) != 0 ||
 	    cb_put(att, cbor_build_string("sig"), cbor_build_bytestring(sig,
 	    sl)) != 0)
 		goto out;
+	if (x5c != NULL) {
+		if (cb_put(att, cbor_build_string("x5c"), x5c) != 0) {
+			x5c = NULL;
+			goto out;
+		}
+		x5c = NULL;
+	}
 	if ((m = cbor_new_definite_map(3)) == NULL ||
 	    cb_put(m, cb_new_uint(1), cbor_build_string("packed")) != 0 ||
 	    cb_put(m, cb_new_uint(2), cbor_build_bytestring(ad, al)) != 0 ||
@@ -623,6 +654,8 @@ finish_make_credential(struct token *t, uint8_t *out, size_t *outlen)
 		cbor_decref(&ext);
 	if (att != NULL)
 		cbor_decref(&att);
+	if (x5c != NULL)
+		cbor_decref(&x5c);
 	if (m != NULL)
 		cbor_decref(&m);
 	return r;

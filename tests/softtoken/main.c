@@ -1,6 +1,9 @@
 /*
  * softtoken --socket PATH [--state FILE] [--pin PIN]
  *           [--touch auto|deny|MILLISECONDS] [--no-eddsa]
+ *           [--min-pin-length N] [--force-pin-change] [--rk-slots N]
+ *           [--rk-needs-pin]
+ *           [--attest-key FILE --attest-cert FILE]
  *
  * Serves CTAPHID reports (64 bytes, no report id) as SOCK_SEQPACKET
  * datagrams on a unix socket, each connection being one program that
@@ -50,12 +53,23 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: softtoken --socket PATH [--state FILE] [--pin PIN]\n"
 	    "                 [--touch auto|deny|MILLISECONDS] [--no-eddsa]\n"
+	    "                 [--min-pin-length N] [--force-pin-change] "
+	    "[--rk-slots N]\n"
+	    "                 [--rk-needs-pin]\n"
+	    "                 [--attest-key FILE --attest-cert FILE]\n"
 	    "A software FIDO2 (CTAP2.0/2.1) authenticator for tests: CTAPHID\n"
 	    "reports as 64-byte SOCK_SEQPACKET datagrams on PATH.\n"
 	    "  --state FILE   keep keys, PIN hash, counters, resident keys here\n"
 	    "  --pin PIN      set this PIN if the state has none\n"
 	    "  --touch MODE   auto (default), deny, or approve after MS ms\n"
 	    "  --no-eddsa     offer ES256 only\n"
+	    "  --min-pin-length N   minPINLength (4..63), kept in the state\n"
+	    "  --force-pin-change   forcePINChange, kept until the PIN changes\n"
+	    "  --rk-slots N   room for N resident keys (1..50, default 50)\n"
+	    "  --rk-needs-pin no resident key until a PIN is set (0x35)\n"
+	    "  --attest-key FILE, --attest-cert FILE\n"
+	    "                 packed attestation with this P-256 key and its\n"
+	    "                 certificate (PEM) instead of self attestation\n"
 	    "SIGUSR1 toggles between MODE and deny; SIGTERM/SIGINT stop it.\n");
 }
 
@@ -181,6 +195,20 @@ parse_touch(const char *s, enum touch_mode *mode, int *ms)
 	return 0;
 }
 
+/* A decimal in [min, max], or -1. */
+static int
+parse_num(const char *s, int min, int max)
+{
+	char *ep;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &ep, 10);
+	if (*s == '\0' || *ep != '\0' || errno != 0 || v < min || v > max)
+		return -1;
+	return (int)v;
+}
+
 static void
 accept_conns(int lfd)
 {
@@ -232,13 +260,20 @@ main(int argc, char **argv)
 		{ "pin", required_argument, NULL, 'p' },
 		{ "touch", required_argument, NULL, 't' },
 		{ "no-eddsa", no_argument, NULL, 'E' },
+		{ "min-pin-length", required_argument, NULL, 'm' },
+		{ "force-pin-change", no_argument, NULL, 'F' },
+		{ "rk-slots", required_argument, NULL, 'r' },
+		{ "rk-needs-pin", no_argument, NULL, 'R' },
+		{ "attest-key", required_argument, NULL, 'k' },
+		{ "attest-cert", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *sock = NULL, *state = NULL;
+	const char *sock = NULL, *state = NULL, *att_key = NULL, *att_cert = NULL;
 	char *pin = NULL, err[512];
 	enum touch_mode mode = TOUCH_AUTO;
 	int delay = 0, no_eddsa = 0, ch, lfd = -1, c, timeout, ret = 1;
+	int min_pin = 0, force = 0, slots = 0, rk_pin = 0;
 	struct token *tok = NULL;
 	struct hid *h = NULL;
 	struct pollfd pfd[MAX_CONN + 1];
@@ -273,6 +308,33 @@ main(int argc, char **argv)
 		case 'E':
 			no_eddsa = 1;
 			break;
+		case 'm':
+			if ((min_pin = parse_num(optarg, ST_MIN_PIN,
+			    ST_MAX_PIN)) < 0) {
+				fprintf(stderr, "softtoken: --min-pin-length "
+				    "takes %d..%d\n", ST_MIN_PIN, ST_MAX_PIN);
+				return 2;
+			}
+			break;
+		case 'F':
+			force = 1;
+			break;
+		case 'r':
+			if ((slots = parse_num(optarg, 1, ST_MAX_RK)) < 0) {
+				fprintf(stderr, "softtoken: --rk-slots takes "
+				    "1..%d\n", ST_MAX_RK);
+				return 2;
+			}
+			break;
+		case 'R':
+			rk_pin = 1;
+			break;
+		case 'k':
+			att_key = optarg;
+			break;
+		case 'c':
+			att_cert = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -281,7 +343,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (sock == NULL || optind != argc) {
+	if (sock == NULL || optind != argc ||
+	    (att_key == NULL) != (att_cert == NULL)) {
 		usage(stderr);
 		return 2;
 	}
@@ -303,6 +366,24 @@ main(int argc, char **argv)
 		sodium_memzero(pin, strlen(pin));
 		free(pin);
 		pin = NULL;
+	}
+	if (slots > 0)
+		tok->rk_slots = (size_t)slots;
+	tok->rk_needs_pin = rk_pin;
+	if (min_pin > 0 || force) {
+		if (min_pin > 0)
+			tok->st.min_pin_len = min_pin;
+		if (force)
+			tok->st.force_pin_change = 1;
+		if (state_save(&tok->st) != 0) {
+			fprintf(stderr, "softtoken: cannot save the state\n");
+			goto out;
+		}
+	}
+	if (att_key != NULL &&
+	    (tok->att = att_load(att_key, att_cert, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "softtoken: %s\n", err);
+		goto out;
 	}
 	if ((h = hid_new(tok, conn_send, NULL, mode, delay)) == NULL)
 		goto out;

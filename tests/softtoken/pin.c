@@ -193,13 +193,13 @@ store_pin(struct token *t, const uint8_t *pin, size_t len)
 	return save(t);
 }
 
-/* PIN policy: 4..63 bytes and at least 4 code points, no NUL. */
+/* PIN policy: at most 63 bytes, no NUL, at least min code points. */
 static int
-pin_policy(const uint8_t *pin, size_t len)
+pin_policy(const uint8_t *pin, size_t len, int min)
 {
 	size_t i, cps = 0;
 
-	if (len < 4 || len > 63)
+	if (len < ST_MIN_PIN || len > ST_MAX_PIN)
 		return CTAP2_PIN_POLICY_VIOLATION;
 	for (i = 0; i < len; i++) {
 		if (pin[i] == 0)
@@ -207,16 +207,17 @@ pin_policy(const uint8_t *pin, size_t len)
 		if ((pin[i] & 0xc0) != 0x80)
 			cps++;
 	}
-	return cps >= 4 ? 0 : CTAP2_PIN_POLICY_VIOLATION;
+	return cps >= (size_t)min ? 0 : CTAP2_PIN_POLICY_VIOLATION;
 }
 
+/* --pin: the base policy (a minimum set later may force a change). */
 int
 pin_set_initial(struct token *t, const char *pin)
 {
 	size_t len = strlen(pin);
 	int r;
 
-	if ((r = pin_policy((const uint8_t *)pin, len)) != 0)
+	if ((r = pin_policy((const uint8_t *)pin, len, ST_MIN_PIN)) != 0)
 		return r;
 	return store_pin(t, (const uint8_t *)pin, len);
 }
@@ -226,9 +227,9 @@ new_pin(struct token *t, const struct proto_key *pk, const cbor_item_t *enc)
 {
 	const uint8_t *p;
 	size_t l, plen;
-	uint8_t padded[64];
+	uint8_t padded[64], h[32];
 	uint8_t *z;
-	int r;
+	int r, same;
 
 	if (cb_bytes(enc, &p, &l) != 0)
 		return CTAP2_CBOR_UNEXPECTED_TYPE;
@@ -236,8 +237,21 @@ new_pin(struct token *t, const struct proto_key *pk, const cbor_item_t *enc)
 		return CTAP1_INVALID_PARAMETER;
 	z = memchr(padded, 0, sizeof(padded));
 	plen = z == NULL ? sizeof(padded) : (size_t)(z - padded);
-	if ((r = pin_policy(padded, plen)) == 0)
-		r = store_pin(t, padded, plen);
+	if ((r = pin_policy(padded, plen, t->st.min_pin_len)) != 0)
+		goto out;
+	if (t->st.force_pin_change && t->st.pin_set) {
+		/* a forced change must change it */
+		sha256(padded, plen, h);
+		same = sodium_memcmp(h, t->st.sec->pin_hash, 16) == 0;
+		sodium_memzero(h, sizeof(h));
+		if (same) {
+			r = CTAP2_PIN_POLICY_VIOLATION;
+			goto out;
+		}
+	}
+	t->st.force_pin_change = 0;
+	r = store_pin(t, padded, plen);
+ out:
 	sodium_memzero(padded, sizeof(padded));
 	return r;
 }
@@ -457,6 +471,10 @@ pin_handle(struct token *t, const cbor_item_t *req, uint8_t *out,
 	case 9:
 		if ((r = check_pin_hash(t, &pk, v[6])) != 0)
 			break;
+		if (t->st.force_pin_change) {
+			r = CTAP2_PIN_POLICY_VIOLATION;
+			break;
+		}
 		pin_reset_token(t);
 		t->tok_perms = sub == 5 ? PERM_MC | PERM_GA : (int)perms;
 		if (rpid != NULL) {

@@ -30,6 +30,9 @@
 #define ST_MAX_NAME	64
 #define ST_MAX_LIST	8	/* maxCredentialCountInList */
 #define ST_PIN_RETRIES	8
+#define ST_MIN_PIN	4	/* minPINLength unless set (code points) */
+#define ST_MAX_PIN	63	/* bytes */
+#define ST_FIRMWARE	0x010203	/* firmwareVersion in getInfo */
 #define ST_NONCE_LEN	24
 #define ST_SEED_LEN	32
 /* ver | nonce | AEAD(alg | credProtect | seed) | tag */
@@ -116,6 +119,19 @@ int p256_pub(const uint8_t d[32], uint8_t xy[64]) ST_WUR;
 /* DER ECDSA over SHA-256(msg); sig holds 72 bytes. */
 int p256_sign(const uint8_t d[32], const void *msg, size_t n,
     uint8_t *sig, size_t *siglen) ST_WUR;
+/*
+ * Full (basic) attestation: a P-256 key and its certificate from PEM
+ * files.  NULL with a reason in err on failure.
+ */
+struct st_att;
+struct st_att *att_load(const char *keyfile, const char *certfile,
+    char *err, size_t errlen);
+void att_free(struct st_att *);
+/* The certificate, DER. */
+const uint8_t *att_cert(const struct st_att *, size_t *len);
+/* ES256 (DER) over msg with the attestation key; sig holds 72 bytes. */
+int att_sign(const struct st_att *, const void *msg, size_t n,
+    uint8_t *sig, size_t *siglen) ST_WUR;
 struct st_ecdh;
 struct st_ecdh *ecdh_new(void);
 void ecdh_free(struct st_ecdh *);
@@ -154,6 +170,8 @@ struct st_state {
 	uint32_t counter;
 	int pin_set;
 	int pin_retries;
+	int min_pin_len;		/* minPINLength, ST_MIN_PIN..ST_MAX_PIN */
+	int force_pin_change;		/* forcePINChange: until changePIN */
 	size_t nrk;
 	struct st_rk rk[ST_MAX_RK];	/* oldest first */
 };
@@ -218,6 +236,9 @@ struct cm_ctx {
 struct token {
 	struct st_state st;
 	int no_eddsa;
+	size_t rk_slots;		/* resident-key capacity, <= ST_MAX_RK */
+	int rk_needs_pin;		/* no resident key until a PIN is set */
+	struct st_att *att;		/* NULL: self attestation */
 	/* power-up state */
 	int pin_consec_fail;
 	struct st_ecdh *ka;

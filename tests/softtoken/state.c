@@ -7,6 +7,8 @@
  *   counter <decimal u32>
  *   pin-retries <0..8>
  *   pin-hash <32 hex>                (only when a PIN is set)
+ *   min-pin-length <4..63>           (only when not 4)
+ *   force-pin-change                 (only when set)
  *   rk <rpId> <userId> <userName> <displayName> <credId>   (0..50 lines)
  *
  * rk fields are hex ("-" when empty).  Rewritten atomically: temp file in
@@ -45,6 +47,8 @@ state_wipe(struct st_state *s, int new_master)
 	sodium_memzero(s->sec->pin_hash, sizeof(s->sec->pin_hash));
 	s->pin_set = 0;
 	s->pin_retries = ST_PIN_RETRIES;
+	s->min_pin_len = ST_MIN_PIN;
+	s->force_pin_change = 0;
 	sodium_memzero(s->rk, sizeof(s->rk));
 	s->nrk = 0;
 }
@@ -144,7 +148,7 @@ state_parse(struct st_state *s, char *buf, size_t len, char *err, size_t errlen)
 	const char *f[6];
 	size_t fl[6], nf, ll, lineno = 0, n;
 	int have_aaguid = 0, have_master = 0, have_counter = 0, have_retries = 0;
-	int have_pin = 0;
+	int have_pin = 0, have_min = 0;
 	uint32_t v;
 	struct st_rk *rk;
 	struct st_key key;
@@ -166,10 +170,20 @@ state_parse(struct st_state *s, char *buf, size_t len, char *err, size_t errlen)
 			continue;
 		}
 		nf = fields(line, ll, f, fl, 6);
-		if (nf > 6 || nf < 2)
+		if (nf > 6 || nf < 1)
 			goto bad;
 #define KEY(k) (fl[0] == strlen(k) && memcmp(f[0], k, fl[0]) == 0)
-		if (KEY("aaguid") && nf == 2 && !have_aaguid) {
+		if (KEY("force-pin-change") && nf == 1 && !s->force_pin_change)
+			s->force_pin_change = 1;
+		else if (nf < 2)
+			goto bad;
+		else if (KEY("min-pin-length") && nf == 2 && !have_min) {
+			if (parse_u32(f[1], fl[1], ST_MAX_PIN, &v) != 0 ||
+			    v < ST_MIN_PIN)
+				goto bad;
+			s->min_pin_len = (int)v;
+			have_min = 1;
+		} else if (KEY("aaguid") && nf == 2 && !have_aaguid) {
 			if (unhex_exact(f[1], fl[1], s->aaguid, 16) != 0)
 				goto bad;
 			have_aaguid = 1;
@@ -238,6 +252,7 @@ state_open(struct st_state *s, const char *path, char *err, size_t errlen)
 	struct stat sb;
 
 	memset(s, 0, sizeof(*s));
+	s->min_pin_len = ST_MIN_PIN;
 	if ((s->sec = sodium_malloc(sizeof(*s->sec))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -355,6 +370,12 @@ state_format(const struct st_state *s, char *buf, size_t cap, size_t *len)
 	if (s->pin_set && (put_str(&p, &left, "pin-hash ") != 0 ||
 	    put_hex(&p, &left, s->sec->pin_hash, 16) != 0 ||
 	    put_str(&p, &left, "\n") != 0))
+		return -1;
+	snprintf(num, sizeof(num), "min-pin-length %d\n", s->min_pin_len);
+	if (s->min_pin_len != ST_MIN_PIN && put_str(&p, &left, num) != 0)
+		return -1;
+	if (s->force_pin_change &&
+	    put_str(&p, &left, "force-pin-change\n") != 0)
 		return -1;
 	for (i = 0; i < s->nrk; i++) {
 		rk = &s->rk[i];

@@ -28,6 +28,8 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sodium.h>
 
 #include "tap.h"
@@ -1563,6 +1565,178 @@ test_pin_v1(void)
 	tok_stop(&t);
 }
 
+/*
+ * A self-signed P-256 attestation certificate and its key, as PEM files
+ * for softtoken's --attest-key / --attest-cert.  The DER goes to *der.
+ */
+static int
+make_att_cert(const char *keyf, const char *certf, unsigned char **der,
+    int *derlen)
+{
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	X509_NAME *n;
+	FILE *f = NULL;
+	int r = -1;
+
+	if ((k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
+	    (x = X509_new()) == NULL || !X509_set_version(x, 2) ||
+	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 7) ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -60) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 3600) == NULL ||
+	    !X509_set_pubkey(x, k) || (n = X509_get_subject_name(x)) == NULL ||
+	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"softtoken attestation", -1, -1, 0) ||
+	    !X509_set_issuer_name(x, n) || !X509_sign(x, k, EVP_sha256()))
+		goto out;
+	if ((f = fopen(keyf, "w")) == NULL ||
+	    !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) ||
+	    fclose(f) != 0) {
+		f = NULL;
+		goto out;
+	}
+	if ((f = fopen(certf, "w")) == NULL || !PEM_write_X509(f, x) ||
+	    fclose(f) != 0) {
+		f = NULL;
+		goto out;
+	}
+	f = NULL;
+	*der = NULL;
+	if ((*derlen = i2d_X509(x, der)) <= 0)
+		goto out;
+	r = 0;
+ out:
+	if (f != NULL)
+		fclose(f);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return r;
+}
+
+/* minPINLength, forcePINChange, a small resident-key store, x5c. */
+static void
+test_policy(void)
+{
+	struct tok t;
+	fido_dev_t *d = NULL;
+	fido_cbor_info_t *ci = fido_cbor_info_new();
+	fido_credman_metadata_t *md = fido_credman_metadata_new();
+	fido_cred_t *c = NULL;
+	char state[300], keyf[300], certf[300], line[64];
+	const char *args[] = { "--state", state, "--min-pin-length", "6",
+	    "--rk-slots", "2", NULL };
+	const char *args2[] = { "--state", state, "--force-pin-change",
+	    "--rk-slots", "2", NULL };
+	const char *args3[] = { "--state", state, "--attest-key", keyf,
+	    "--attest-cert", certf, NULL };
+	const char *bad[] = { "--attest-key", certf, "--attest-cert", keyf,
+	    NULL };
+	const char *rkpin[] = { "--rk-needs-pin", NULL };
+	unsigned char *der = NULL, *st = NULL;
+	int derlen = 0;
+	size_t stlen;
+
+	path_in(state, sizeof(state), "state-policy");
+	ok(tok_start(&t, "policy", args) == 0, "start --min-pin-length 6 "
+	    "--rk-slots 2");
+	d = dev_open(&t);
+	ok(d != NULL && fido_dev_get_cbor_info(d, ci) == FIDO_OK,
+	    "getInfo with keys 0x0c, 0x0d, 0x0e, 0x14 (canonical)");
+	is_int(fido_cbor_info_minpinlen(ci), 6, "minPINLength 6");
+	ok(!fido_cbor_info_new_pin_required(ci), "forcePINChange false");
+	is_int(fido_cbor_info_rk_remaining(ci), 2, "2 resident slots free");
+	is_int(fido_cbor_info_fwversion(ci), 0x010203, "firmwareVersion");
+	is_int(fido_dev_set_pin(d, "12345", NULL),
+	    FIDO_ERR_PIN_POLICY_VIOLATION, "a 5-digit PIN: PIN_POLICY_VIOLATION");
+	is_int(fido_dev_set_pin(d, "123456", NULL), FIDO_OK, "6 digits: set");
+	is_int(make_cred(d, COSE_ES256, "ssh:a", user_a, 1, 2, "123456", NULL),
+	    FIDO_OK, "resident key 1");
+	is_int(make_cred(d, COSE_ES256, "ssh:b", user_a, 1, 2, "123456", NULL),
+	    FIDO_OK, "resident key 2");
+	is_int(make_cred(d, COSE_ES256, "ssh:c", user_a, 1, 2, "123456", NULL),
+	    FIDO_ERR_KEY_STORE_FULL, "a third: KEY_STORE_FULL");
+	is_int(make_cred(d, COSE_ES256, "ssh:a", user_a, 1, 2, "123456", NULL),
+	    FIDO_OK, "the same account again replaces it, full or not");
+	ok(fido_credman_get_dev_metadata(d, md, "123456") == FIDO_OK &&
+	    fido_credman_rk_existing(md) == 2 &&
+	    fido_credman_rk_remaining(md) == 0, "credman metadata: 2 used, 0 "
+	    "free");
+	fido_cbor_info_free(&ci);
+	ci = fido_cbor_info_new();
+	ok(fido_dev_get_cbor_info(d, ci) == FIDO_OK &&
+	    fido_cbor_info_rk_remaining(ci) == 0, "getInfo: 0 slots free");
+	dev_close(&d);
+	tok_stop(&t);
+
+	ok(tok_start(&t, "policy", args2) == 0, "restart --force-pin-change");
+	d = dev_open(&t);
+	fido_cbor_info_free(&ci);
+	ci = fido_cbor_info_new();
+	ok(d != NULL && fido_dev_get_cbor_info(d, ci) == FIDO_OK &&
+	    fido_cbor_info_new_pin_required(ci) &&
+	    fido_cbor_info_minpinlen(ci) == 6, "forcePINChange true, minimum "
+	    "6 kept in the state");
+	is_int(fido_credman_get_dev_metadata(d, md, "123456"),
+	    FIDO_ERR_PIN_POLICY_VIOLATION, "the right PIN gets no token: "
+	    "PIN_POLICY_VIOLATION");
+	is_int(retries(d), 8, "and costs no retry");
+	is_int(fido_dev_set_pin(d, "123456", "123456"),
+	    FIDO_ERR_PIN_POLICY_VIOLATION, "changing to the same PIN: refused");
+	is_int(fido_dev_set_pin(d, "1234567", "123456"), FIDO_OK,
+	    "changing to another: ok");
+	fido_cbor_info_free(&ci);
+	ci = fido_cbor_info_new();
+	ok(fido_dev_get_cbor_info(d, ci) == FIDO_OK &&
+	    !fido_cbor_info_new_pin_required(ci), "forcePINChange cleared");
+	is_int(fido_credman_get_dev_metadata(d, md, "1234567"), FIDO_OK,
+	    "the new PIN gets a token");
+	dev_close(&d);
+	tok_stop(&t);
+	st = tap_read_file(state, &stlen);
+	snprintf(line, sizeof(line), "\nmin-pin-length 6\n");
+	ok(st != NULL && memmem(st, stlen, line, strlen(line)) != NULL &&
+	    memmem(st, stlen, "force-pin-change", 16) == NULL,
+	    "state file: min-pin-length kept, force-pin-change gone");
+	free(st);
+
+	path_in(keyf, sizeof(keyf), "att.key");
+	path_in(certf, sizeof(certf), "att.crt");
+	ok(make_att_cert(keyf, certf, &der, &derlen) == 0, "an attestation "
+	    "certificate");
+	ok(tok_start(&t, "policy", args3) == 0, "restart --attest-key "
+	    "--attest-cert");
+	d = dev_open(&t);
+	is_int(make_cred(d, COSE_EDDSA, "ssh:", user_b, 0, 0, NULL, &c),
+	    FIDO_OK, "EdDSA credential");
+	ok(c != NULL && fido_cred_x5c_len(c) == (size_t)derlen &&
+	    memcmp(fido_cred_x5c_ptr(c), der, (size_t)derlen) == 0,
+	    "x5c is the certificate");
+	ok(c != NULL && fido_cred_verify(c) == FIDO_OK, "fido_cred_verify: "
+	    "the ES256 signature verifies with the certificate's key");
+	ok(c != NULL && fido_cred_verify_self(c) != FIDO_OK, "and it is no "
+	    "self attestation");
+	fido_cred_free(&c);
+	dev_close(&d);
+	tok_stop(&t);
+	unlink(state);
+	ok(tok_start(&t, "policy", bad) != 0, "a certificate that is not the "
+	    "key's: softtoken refuses to start");
+	ok(tok_start(&t, "rkpin", rkpin) == 0, "start --rk-needs-pin");
+	d = dev_open(&t);
+	is_int(make_cred(d, COSE_ES256, "ssh:", user_a, 1, 2, NULL, NULL),
+	    FIDO_ERR_PIN_NOT_SET, "a resident key without a PIN: PIN_NOT_SET");
+	is_int(make_cred(d, COSE_ES256, "ssh:", user_a, 0, 0, NULL, NULL),
+	    FIDO_OK, "a non-resident one: made");
+	is_int(fido_dev_set_pin(d, "1234", NULL), FIDO_OK, "a PIN set");
+	is_int(make_cred(d, COSE_ES256, "ssh:", user_a, 1, 2, "1234", NULL),
+	    FIDO_OK, "then a resident key with it: made");
+	dev_close(&d);
+	tok_stop(&t);
+	OPENSSL_free(der);
+	fido_credman_metadata_free(&md);
+	fido_cbor_info_free(&ci);
+}
+
 static void
 cleanup(void)
 {
@@ -1623,6 +1797,7 @@ main(int argc, char **argv)
 	test_pin();
 	test_pin_v1();
 	test_credman();
+	test_policy();
 	test_touch();
 	test_busy();
 	test_malformed();

@@ -709,6 +709,84 @@ test_pin(void)
 	secmem_free_str(lpin);
 }
 
+/* token_set_pin, token_change_pin, token_resident_slots, getInfo 2.1. */
+static void
+test_manage(void)
+{
+	struct tok t;
+	struct token_ctx *ctx;
+	struct token_req req;
+	struct token_info *ti = NULL;
+	struct key *k = NULL;
+	size_t n = 0;
+	char *p6 = secmem_strdup("123456"), *p7 = secmem_strdup("7654321");
+	char *bad = secmem_strdup("000000");
+	int used, avail;
+	const char *args[] = { "--min-pin-length", "6", "--rk-slots", "3",
+	    NULL };
+	const char *force[] = { "--force-pin-change", NULL };
+
+	ok(tok_start(&t, "manage", args) == 0, "start --min-pin-length 6 "
+	    "--rk-slots 3");
+	ctx = ctx_with(&t, NULL);
+	ok(token_list(ctx, &ti, &n) == 0 && n == 1 && !ti[0].pin_set &&
+	    ti[0].min_pin_len == 6 && ti[0].rk_remaining == 3 &&
+	    !ti[0].force_pin_change && ti[0].fw_version == 0x010203 &&
+	    strcmp(ti[0].versions, "FIDO_2_0 FIDO_2_1") == 0 &&
+	    ti[0].uv_retries == -1, "token_list: minPINLength 6, 3 slots, "
+	    "firmware, versions, no UV");
+	token_info_free(ti, n);
+	memset(&req, 0, sizeof(req));
+	is_int(token_set_pin(ctx, &req, "12345"), SKA_ERR_PIN_POLICY,
+	    "token_set_pin, 5 digits: PIN_POLICY");
+	is_int(token_set_pin(ctx, &req, p6), 0, "token_set_pin, 6 digits");
+	memset(&req, 0, sizeof(req));
+	is_int(token_change_pin(ctx, &req, p7), SKA_ERR_INVALID_ARGUMENT,
+	    "token_change_pin without the current PIN: refused");
+	req.pin = bad;
+	is_int(token_change_pin(ctx, &req, p7), SKA_ERR_PIN_INVALID,
+	    "token_change_pin, wrong current PIN: PIN_INVALID");
+	is_int(req.pin_retries, 7, "  7 tries left");
+	req.pin = p6;
+	is_int(token_change_pin(ctx, &req, p7), 0, "token_change_pin");
+	memset(&req, 0, sizeof(req));
+	req.pin = p7;
+	ok(token_resident_slots(ctx, &req, &used, &avail) == 0 && used == 0 &&
+	    avail == 3, "token_resident_slots with the new PIN: 0 used, 3 free");
+	is_int(sk_enroll_key(ctx, &req, KEY_ED25519_SK, "ssh:m", "u",
+	    KEY_SK_USER_PRESENCE_REQD | KEY_SK_RESIDENT_KEY, NULL, 0, &k,
+	    NULL), 0, "a resident key");
+	key_free(k);
+	ok(token_resident_slots(ctx, &req, &used, &avail) == 0 && used == 1 &&
+	    avail == 2, "  1 used, 2 free");
+	req.pin = bad;
+	is_int(token_resident_slots(ctx, &req, &used, &avail),
+	    SKA_ERR_PIN_INVALID, "token_resident_slots, wrong PIN");
+	token_ctx_free(ctx);
+	tok_stop(&t);
+
+	ok(tok_start(&t, "manage", force) == 0, "restart --force-pin-change");
+	ctx = ctx_with(&t, NULL);
+	ok(token_list(ctx, &ti, &n) == 0 && n == 1 && ti[0].force_pin_change,
+	    "token_list: forcePINChange");
+	token_info_free(ti, n);
+	memset(&req, 0, sizeof(req));
+	req.pin = p7;
+	is_int(token_resident_slots(ctx, &req, &used, &avail),
+	    SKA_ERR_PIN_POLICY, "the right PIN: PIN_POLICY until it changes");
+	is_int(token_change_pin(ctx, &req, p7), SKA_ERR_PIN_POLICY,
+	    "changing it to itself: PIN_POLICY");
+	is_int(token_change_pin(ctx, &req, p6), 0, "changing it");
+	req.pin = p6;
+	is_int(token_resident_slots(ctx, &req, &used, &avail), 0,
+	    "  then it works");
+	token_ctx_free(ctx);
+	tok_stop(&t);
+	secmem_free_str(p6);
+	secmem_free_str(p7);
+	secmem_free_str(bad);
+}
+
 static void
 test_resident(void)
 {
@@ -1419,6 +1497,7 @@ main(int argc, char **argv)
 	test_enroll_sign();
 	test_no_eddsa();
 	test_pin();
+	test_manage();
 	test_resident();
 	test_two_tokens();
 	test_uv_two_tokens();

@@ -1,7 +1,7 @@
 /*
  * agent-keygen's modes beyond key generation, each in a file of its own:
  * edit.c (-p, -c), fingerprint.c (-l), refer.c (the modes left to
- * ssh-keygen).  tools/agent-keygen.c parses the command line, asks for the
+ * ssh-keygen); and pin.c, a security key's PIN set on the way to a key.  tools/agent-keygen.c parses the command line, asks for the
  * file name, and calls them; these use its helpers below.
  */
 #ifndef SKA_KEYGEN_H
@@ -50,5 +50,20 @@ int keygen_fingerprint(const char *path, enum key_fp_hash h, int verbose);
 void keygen_refer_check(int argc, char **argv, const char *optstring);
 /* s as one shell word (quoted when it needs to be), for a command shown. */
 void keygen_put_word(FILE *f, const char *s);
+
+/*
+ * pin.c: before a security key is made.  When the key needs a PIN
+ * (verify_required; refused: the token refused a resident key for want
+ * of one) and the token it will be made on (device, or the only one
+ * present) has none and no built-in UV: asks a new PIN (twice, the
+ * token's minimum length checked first) and sets it, or, with no way to
+ * ask, exits naming "agent-token pin".  The PIN to enroll with (locked
+ * memory), or NULL when nothing was done.
+ */
+struct token_ctx;
+char *keygen_sk_pin(struct token_ctx *ctx, const char *device,
+    int verify_required, int refused);
+/* One line of what to do with a new security key (stdout). */
+void keygen_next_steps(const char *file, int added);
 
 #endif
