@@ -3,7 +3,8 @@
 # askpass.  A confirmation (ssh-add -c) asked on the terminal; a request
 # through a forwarded agent never reads the local terminal and fails with
 # the reason shown there; a terminal owned by another uid is never opened
-# (the agent runs under strace); a background job is not asked; two
+# (the agent runs under strace); a lock withdraws a question and says so;
+# a background job is not asked; two
 # questions on one terminal wait their turn; the agent stopping while it
 # asks puts the terminal back.
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +67,20 @@ ok "anything else: declined, and the pane says so" \
 	tmux_wait one 20 "^skagent: use declined: nothing signed with ck$"
 tmux_prompt one
 is "the terminal's modes as before (confirmations)" "$(tmux_stty one)" "$before"
+
+# a lock while the terminal asks: the question is withdrawn, nothing signed
+tmux_clear one
+tmux_run one "$S -o IdentityFile=$T/vr.pub host echo logged-in"
+tmux_wait one 20 "^PIN: ?$" || bail "no PIN prompt"
+answers lockpw lockpw
+ok "ssh-add -x while a PIN is asked: locked" with_askpass setsid -w ssh-add -x
+tmux_prompt one
+fails "  the question was withdrawn, nothing logged in" \
+	grep -q "^logged-in$" <<<"$(tmux_screen one)"
+like "  the pane says why" "$(tmux_screen one)" "^skagent: question withdrawn: the agent was locked$"
+is "the terminal's modes as before (lock)" "$(tmux_stty one)" "$before"
+answers lockpw
+with_askpass setsid -w ssh-add -X >/dev/null 2>&1 || bail unlock
 
 # through a forwarded agent: never the local terminal
 tmux_clear one
