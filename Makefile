@@ -204,6 +204,9 @@ tests/unit/test-say: tests/unit/test-say.o agent/say.o agent/destview.o agent/pr
 tests/helpers/%: tests/helpers/%.o $(LIB)
 	$(Q_LD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# CKA_ALWAYS_AUTHENTICATE keys for SoftHSMv2: p11-kit's pkcs11.h
+tests/helpers/p11-always-auth.o: CFLAGS += $(P11KIT_CFLAGS)
+
 # The agent's provider path (skhelper.c, child.c) on a stand-in loop.
 tests/helpers/skhelper-run.o: CFLAGS += -Iagent
 tests/helpers/skhelper-run: tests/helpers/skhelper-run.o agent/child.o \
