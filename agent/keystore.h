@@ -39,6 +39,7 @@ struct identity {
 	char *sk_provider;
 	struct p11_module *p11;		/* a PKCS#11 module's key (p11.h), */
 	uint32_t p11_key;		/* its number in the module's list */
+	int p11_auth;			/* the PIN for each signature */
 	struct dest_constraint *dest;
 	size_t ndest;
 	uint8_t *sealed;		/* private form, encrypted while locked */

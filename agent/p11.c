@@ -386,7 +386,8 @@ p11_module_start(const char *path, const char *pin, p11_call_fn *cb,
 
 struct p11_call *
 p11_module_sign(struct p11_module *m, uint32_t key, uint32_t mech,
-    const uint8_t *tbs, size_t tbslen, p11_call_fn *cb, void *arg)
+    const uint8_t *tbs, size_t tbslen, const char *pin, p11_call_fn *cb,
+    void *arg)
 {
 	struct sshbuf *req = NULL;
 	struct p11_call *c;
@@ -397,7 +398,8 @@ p11_module_sign(struct p11_module *m, uint32_t key, uint32_t mech,
 	if ((req = sshbuf_new()) == NULL)
 		return NULL;
 	m->seq++;
-	if ((r = p11_put_sign_req(m->seq, key, mech, tbs, tbslen, req)) != 0 ||
+	if ((r = p11_put_sign_req(m->seq, key, mech, tbs, tbslen, pin,
+	    req)) != 0 ||
 	    sshbuf_len(req) > m->pipesz) {
 		error("PKCS#11 sign request: %s", r != 0 ? ska_err(r) :
 		    "larger than the helper's pipe");

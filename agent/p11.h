@@ -49,10 +49,13 @@ const char *p11_helper_path(void);
  */
 struct p11_module *p11_module_start(const char *path, const char *pin,
     p11_call_fn *cb, void *arg, struct p11_call **callp);
-/* Asks the helper to sign tbs with its key number key (P11_MECH_*). */
+/*
+ * Asks the helper to sign tbs with its key number key (P11_MECH_*); pin
+ * (NULL: none) for a key listed always_auth, wiped once sent.
+ */
 struct p11_call *p11_module_sign(struct p11_module *m, uint32_t key,
-    uint32_t mech, const uint8_t *tbs, size_t tbslen, p11_call_fn *cb,
-    void *arg);
+    uint32_t mech, const uint8_t *tbs, size_t tbslen, const char *pin,
+    p11_call_fn *cb, void *arg);
 /* The caller no longer waits: cb is never called.  NULL is fine. */
 void p11_call_cancel(struct p11_call *c);
 

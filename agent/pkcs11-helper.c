@@ -16,7 +16,11 @@
  * The PIN (locked memory) logs in to each token the module offers, once:
  * a wrong PIN is never tried again, here or by the agent.  It is wiped as
  * soon as the logins are done.  A key that needs the PIN for every
- * signature (CKA_ALWAYS_AUTHENTICATE, PIV's slot 9c) is left out.
+ * signature (CKA_ALWAYS_AUTHENTICATE, PIV's slot 9c) is listed as such:
+ * its sign requests carry the PIN the agent asked the user for, and the
+ * signature is C_SignInit, C_Login(CKU_CONTEXT_SPECIFIC), C_Sign (on a
+ * token with a PIN pad, the login without a PIN, no request carries one).
+ * A login refused is told, never tried again; the PIN is wiped after.
  *
  * Exit status: 0 at EOF on the socket; 1 when the socket broke; 2 when not
  * run by skagent.
@@ -48,6 +52,7 @@ struct hkey {
 	CK_SESSION_HANDLE session;
 	CK_OBJECT_HANDLE priv;
 	CK_KEY_TYPE type;
+	int pinpad;			/* always_auth on a PIN pad (below) */
 	struct p11_key out;		/* blob and label for the agent */
 };
 
@@ -290,9 +295,12 @@ token_label(const CK_TOKEN_INFO *ti)
 	return l;
 }
 
-/* Every private signing key of the session's token that we can use. */
+/*
+ * Every private signing key of the session's token that we can use.
+ * pinpad: the token reads its PIN itself (CKF_PROTECTED_AUTHENTICATION_PATH).
+ */
 static void
-list_keys(CK_SESSION_HANDLE s)
+list_keys(CK_SESSION_HANDLE s, int pinpad)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_BBOOL yes = CK_TRUE;
@@ -323,13 +331,6 @@ list_keys(CK_SESSION_HANDLE s)
 		    (type != CKK_RSA && type != CKK_EC && type != CKK_EC_EDWARDS))
 			continue;
 		label = label_of(s, objs[i]);
-		if (get_bool(s, objs[i], CKA_ALWAYS_AUTHENTICATE)) {
-			logmsg("key \"%s\" needs the PIN for every signature "
-			    "(CKA_ALWAYS_AUTHENTICATE): left out",
-			    label != NULL ? label : "");
-			free(label);
-			continue;
-		}
 		id = get_attr(s, objs[i], CKA_ID, 1024, &idlen);
 		if ((blob = sshbuf_new()) == NULL ||
 		    (r = key_blob_of(s, objs[i], type, id, idlen, blob)) != 0) {
@@ -355,6 +356,10 @@ list_keys(CK_SESSION_HANDLE s)
 		k->session = s;
 		k->priv = objs[i];
 		k->type = type;
+		if (get_bool(s, objs[i], CKA_ALWAYS_AUTHENTICATE)) {
+			k->pinpad = pinpad;
+			k->out.always_auth = !pinpad;
+		}
 		h.nkeys++;
  next:
 		free(id);
@@ -497,7 +502,8 @@ open_tokens(const char *pin)
 				continue;
 			}
 		}
-		list_keys(s);
+		list_keys(s, (ti.flags &
+		    CKF_PROTECTED_AUTHENTICATION_PATH) != 0);
 	}
 	if (h.nkeys > 0)
 		return P11_OK;
@@ -555,6 +561,35 @@ sign_status(CK_RV rv)
 	}
 }
 
+/*
+ * The context-specific login of an always_auth key, its signature
+ * initialized: P11_OK, or the login's failure with the operation ended
+ * (C_Sign ends it whatever it returns), never tried again.
+ */
+static uint32_t
+context_login(const struct hkey *k, const char *pin)
+{
+	uint8_t dummy[P11_SIG_MAX];
+	CK_ULONG dlen = sizeof(dummy);
+	uint32_t st;
+	CK_RV rv;
+
+	if (!k->out.always_auth && !k->pinpad)
+		return P11_OK;
+	memset(dummy, 0, sizeof(dummy));
+	rv = h.f->C_Login(k->session, CKU_CONTEXT_SPECIFIC,
+	    k->pinpad ? NULL : (CK_UTF8CHAR_PTR)(uintptr_t)pin,
+	    k->pinpad ? 0 : strlen(pin));
+	if ((st = login_status(rv)) == P11_OK)
+		return P11_OK;
+	logmsg("key \"%s\": context-specific login failed: 0x%lx (%s)",
+	    k->out.label, (unsigned long)rv, st == P11_ERR_GENERAL ?
+	    "the module failed" : p11_status_str(st));
+	(void)h.f->C_Sign(k->session, (CK_BYTE_PTR)dummy, 1, dummy, &dlen);
+	sodium_memzero(dummy, sizeof(dummy));
+	return st;
+}
+
 static int
 do_sign(const struct p11_msg *m, struct sshbuf *out)
 {
@@ -577,6 +612,11 @@ do_sign(const struct p11_msg *m, struct sshbuf *out)
 	k = &h.keys[m->key];
 	if (k->type != need[m->mech])
 		return p11_put_sign_reply(m->seq, P11_ERR_MECHANISM, NULL, 0, out);
+	if (k->out.always_auth && m->pin == NULL) {
+		logmsg("key \"%s\": no PIN for its signature", k->out.label);
+		return p11_put_sign_reply(m->seq, P11_ERR_LOGIN_REQUIRED, NULL,
+		    0, out);
+	}
 	memset(&mech, 0, sizeof(mech));
 	mech.mechanism = mechs[m->mech];
 	if ((rv = h.f->C_SignInit(k->session, &mech, k->priv)) != CKR_OK) {
@@ -585,6 +625,8 @@ do_sign(const struct p11_msg *m, struct sshbuf *out)
 		    k->out.label, (unsigned long)rv, p11_status_str(st));
 		return p11_put_sign_reply(m->seq, st, NULL, 0, out);
 	}
+	if ((st = context_login(k, m->pin)) != P11_OK)
+		return p11_put_sign_reply(m->seq, st, NULL, 0, out);
 	rv = h.f->C_Sign(k->session, m->tbs, m->tbslen, sig, &siglen);
 	if (rv != CKR_OK || siglen == 0 || siglen > sizeof(sig)) {
 		st = rv == CKR_OK ? P11_ERR_GENERAL : sign_status(rv);

@@ -17,12 +17,18 @@
  * Signing (the signer): the hash (the DigestInfo for RSA, the message for
  * Ed25519) goes to the helper, which returns C_Sign's output; the agent
  * builds the ssh signature and checks it with key_verify before it goes to
- * the client.  A helper that does not answer in time is killed (p11.h);
+ * the client.  A key that needs the PIN for every signature
+ * (CKA_ALWAYS_AUTHENTICATE: a PIV card's slot 9c) has it asked first, as a
+ * security key's PIN is (ask.h: askpass, else the requester's terminal),
+ * each time: the PIN goes with that one request and is wiped once sent.
+ * A PIN the card refuses fails the signature, told to the user; it is
+ * never tried again (the tries are the card's).  A helper that does not answer in time is killed (p11.h);
  * one that died fails at once.  Either way its keys stay listed and fail
  * until ssh-add -e and -s load the module anew.
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -179,8 +185,10 @@ dest_copy(const struct identity *tmpl, struct identity *id)
 
 /* One identity for key k (owned), the module's key number idx: 1 added. */
 static int
-add_one(struct p11_load *l, struct key *k, const char *label, uint32_t idx)
+add_one(struct p11_load *l, struct key *k, const struct p11_key *pk,
+    uint32_t idx)
 {
+	const char *label = pk->label;
 	struct identity *id;
 	const uint8_t *blob;
 	size_t len;
@@ -206,11 +214,13 @@ add_one(struct p11_load *l, struct key *k, const char *label, uint32_t idx)
 	}
 	id->p11 = l->m;
 	id->p11_key = idx;
+	id->p11_auth = pk->always_auth;
 	p11_module_ref(l->m);
 	fp = key_fingerprint(k, opts.fp_hash);
-	debug("add smartcard %s %s (%s)%s%s", key_type_short(k), fp ? fp : "?",
-	    id->comment, id->death_ms ? " with lifetime" : "",
-	    id->confirm ? " confirm" : "");
+	debug("add smartcard %s %s (%s)%s%s%s", key_type_short(k),
+	    fp ? fp : "?", id->comment, id->death_ms ? " with lifetime" : "",
+	    id->confirm ? " confirm" : "",
+	    id->p11_auth ? " PIN for each signature" : "");
 	free(fp);
 	keystore_add(id);
 	return 1;
@@ -244,13 +254,13 @@ load_done(int r, const struct p11_msg *rep, void *arg)
 			if (!key_equal_public(k, l->certs[j]) ||
 			    key_dup(l->certs[j], &cert) != 0)
 				continue;
-			if ((added = add_one(l, cert, rep->keys[i].label,
+			if ((added = add_one(l, cert, &rep->keys[i],
 			    (uint32_t)i)) > 0)
 				n += added;
 		}
 		if (l->certs_only)
 			key_free(k);
-		else if ((added = add_one(l, k, rep->keys[i].label,
+		else if ((added = add_one(l, k, &rep->keys[i],
 		    (uint32_t)i)) > 0)
 			n += added;
 		k = NULL;
@@ -431,8 +441,9 @@ p11s_done(int r, const struct p11_msg *rep, void *arg)
 	sign_done(s, 0);
 }
 
+/* The request to the helper, with pin for an always_auth key. */
 static void
-p11s_start(struct sign_req *s)
+p11s_send(struct sign_req *s, const char *pin)
 {
 	struct p11_sign *ps = (struct p11_sign *)s;
 	struct identity *id = s->rq.id;
@@ -452,11 +463,59 @@ p11s_start(struct sign_req *s)
 	}
 	if ((r = p11_sign_input(id->key, s->flags, s->data, s->dlen, &mech,
 	    tbs)) == 0 && (ps->call = p11_module_sign(id->p11, id->p11_key,
-	    mech, sshbuf_ptr(tbs), sshbuf_len(tbs), p11s_done, ps)) == NULL)
+	    mech, sshbuf_ptr(tbs), sshbuf_len(tbs), pin, p11s_done,
+	    ps)) == NULL)
 		r = SKA_ERR_AGENT_FAILURE;
 	sshbuf_free(tbs);
 	if (r != 0)
 		p11s_fail(s, r);
+}
+
+static void
+p11s_pin(int r, char *pin, void *arg)
+{
+	struct sign_req *s = arg;
+
+	if (r != 0) {
+		if (r == SKA_ERR_PIN_REQUIRED)
+			logit("no PIN given for smartcard key %s",
+			    s->rq.id->comment);
+		sign_done(s, r);
+		return;
+	}
+	p11s_send(s, pin);
+	secmem_free_str(pin);
+}
+
+static void
+p11s_start(struct sign_req *s)
+{
+	struct identity *id = s->rq.id;
+	char *fp, *text = NULL;
+	int r;
+
+	if (!id->p11_auth || !p11_module_alive(id->p11)) {
+		p11s_send(s, NULL);
+		return;
+	}
+	fp = key_fingerprint(id->key, opts.fp_hash);
+	if (asprintf(&text, "Enter PIN for smartcard key %s (%s %s): ",
+	    id->comment, key_type_short(id->key), fp != NULL ? fp : "?") < 0)
+		text = NULL;
+	free(fp);
+	if (text == NULL) {
+		p11s_fail(s, SKA_ERR_ALLOC_FAIL);
+		return;
+	}
+	r = sign_ask_as(s, ASK_PIN, SAY_CARD_PIN, text, p11s_pin);
+	free(text);
+	if (r == 0)
+		return;
+	if (r == SKA_ERR_PROMPT_UNAVAILABLE)
+		error("the PIN of smartcard key %s is needed for each signature "
+		    "but cannot be asked: %s", id->comment,
+		    s->why != NULL ? s->why : "no way");
+	sign_done(s, r);
 }
 
 /* The client left or the key went: the helper's answer is dropped. */

@@ -215,6 +215,10 @@ compose(enum say_action a, const struct say_what *w, const char *prompt)
 		head = "Enter the PIN of your security key (";
 		close = ")";
 		break;
+	case SAY_CARD_PIN:
+		head = "Enter the PIN of your smartcard (";
+		close = ")";
+		break;
 	case SAY_CONFIRM:
 	default:
 		head = "Allow use of key ";
@@ -246,7 +250,7 @@ char *
 say_prompt(enum say_action a, const struct say_what *w)
 {
 	return compose(a, w, a == SAY_CONFIRM ? "Type yes to allow it: " :
-	    a == SAY_PIN ? "PIN: " : NULL);
+	    a == SAY_PIN || a == SAY_CARD_PIN ? "PIN: " : NULL);
 }
 
 char *

@@ -31,6 +31,7 @@ enum say_action {
 	SAY_TOUCH,	/* the token waits for a touch */
 	SAY_SELECT,	/* several tokens could hold it: touch the one that does */
 	SAY_PIN,	/* the PIN is asked */
+	SAY_CARD_PIN,	/* a smartcard's PIN is asked (PKCS#11) */
 	SAY_CONFIRM,	/* the use of the key is asked (ssh-add -c) */
 };
 

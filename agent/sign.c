@@ -234,10 +234,18 @@ int
 sign_ask(struct sign_req *s, enum ask_kind kind, const char *text,
     ask_done_fn *cb)
 {
+	return sign_ask_as(s, kind, kind == ASK_PIN ? SAY_PIN : SAY_CONFIRM,
+	    text, cb);
+}
+
+int
+sign_ask_as(struct sign_req *s, enum ask_kind kind,
+    enum say_action action, const char *text, ask_done_fn *cb)
+{
 	char *question;
 	int r;
 
-	if ((question = say_prompt(kind == ASK_PIN ? SAY_PIN : SAY_CONFIRM,
+	if ((question = say_prompt(action,
 	    sign_words(s))) == NULL)
 		return SKA_ERR_ALLOC_FAIL;
 	s->ask_cb = cb;

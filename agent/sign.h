@@ -91,6 +91,9 @@ void sign_done(struct sign_req *s, int r);
  */
 int sign_ask(struct sign_req *s, enum ask_kind kind, const char *text,
     ask_done_fn *cb) SKA_WUR;
+/* The same with the terminal's words of action (say.h). */
+int sign_ask_as(struct sign_req *s, enum ask_kind kind,
+    enum say_action action, const char *text, ask_done_fn *cb) SKA_WUR;
 /* What s is for, in the words of say.h (made once). */
 const struct say_what *sign_words(struct sign_req *s);
 /* How many in-memory signatures are running on workers (a lock waits). */

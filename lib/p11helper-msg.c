@@ -178,7 +178,7 @@ p11_put_load_req(uint32_t seq, const char *module, const char *pin,
 
 int
 p11_put_sign_req(uint32_t seq, uint32_t key, uint32_t mech,
-    const uint8_t *tbs, size_t tbslen, struct sshbuf *out)
+    const uint8_t *tbs, size_t tbslen, const char *pin, struct sshbuf *out)
 {
 	struct sshbuf *b = NULL;
 	int r;
@@ -190,11 +190,12 @@ p11_put_sign_req(uint32_t seq, uint32_t key, uint32_t mech,
 	if ((r = put_head(b, P11_SIGN, seq)) != 0 ||
 	    (r = sshbuf_put_u32(b, key)) != 0 ||
 	    (r = sshbuf_put_u32(b, mech)) != 0 ||
-	    (r = sshbuf_put_string(b, tbs, tbslen)) != 0)
+	    (r = sshbuf_put_string(b, tbs, tbslen)) != 0 ||
+	    (r = sshbuf_put_cstring(b, pin != NULL ? pin : "")) != 0)
 		goto out;
 	r = put_frame(b, out);
  out:
-	sshbuf_free(b);
+	sshbuf_free(b);		/* wipes the PIN */
 	return r;
 }
 
@@ -249,7 +250,8 @@ p11_get_req(const struct sshbuf *body, struct p11_msg **mp)
 	} else {
 		if ((r = sshbuf_get_u32(b, &m->key)) != 0 ||
 		    (r = sshbuf_get_u32(b, &m->mech)) != 0 ||
-		    (r = get_blob(b, P11_MSG_MAX, &m->tbs, &m->tbslen)) != 0)
+		    (r = get_blob(b, P11_MSG_MAX, &m->tbs, &m->tbslen)) != 0 ||
+		    (r = get_pin(b, &m->pin)) != 0)
 			goto out;
 		if (m->mech < P11_MECH_RSA_PKCS || m->mech > P11_MECH_EDDSA) {
 			r = SKA_ERR_INVALID_FORMAT;
@@ -299,7 +301,8 @@ p11_put_load_reply(uint32_t seq, uint32_t status, const struct p11_key *keys,
 			if ((r = sshbuf_put_string(b, keys[i].blob,
 			    keys[i].bloblen)) != 0 ||
 			    (r = sshbuf_put_cstring(b, keys[i].label != NULL ?
-			    keys[i].label : "")) != 0)
+			    keys[i].label : "")) != 0 ||
+			    (r = sshbuf_put_u8(b, keys[i].always_auth ? 1 : 0)) != 0)
 				goto out;
 		}
 	}
@@ -364,7 +367,8 @@ p11_get_reply(const struct sshbuf *body, struct p11_msg **mp)
 			if ((r = get_blob(b, P11_BLOB_MAX, &m->keys[i].blob,
 			    &m->keys[i].bloblen)) != 0 ||
 			    (r = get_str(b, P11_LABEL_MAX, 0,
-			    &m->keys[i].label)) != 0)
+			    &m->keys[i].label)) != 0 ||
+			    (r = sshbuf_get_bool(b, &m->keys[i].always_auth)) != 0)
 				goto out;
 		}
 	} else if (m->status == P11_OK) {

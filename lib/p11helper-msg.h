@@ -8,8 +8,8 @@
  * its fd 1 (one socket), one frame each: u32 length, then the body.  They
  * are answered one at a time, in order.
  *
- * Request body (version 1):
- *	u8	version		1
+ * Request body (version 2):
+ *	u8	version		2
  *	u8	type		1 load, 2 sign
  *	u32	seq		echoed in the reply
  *   load:
@@ -19,9 +19,12 @@
  *	u32	key		index into the load reply's list
  *	u32	mechanism	P11_MECH_*
  *	string	tbs		what C_Sign signs (see p11_sign_input)
+ *	string	pin		"" for none (no NUL): the PIN of the
+ *				context-specific login a key marked
+ *				always_auth needs for each signature
  *
- * Reply body (version 1):
- *	u8	version		1
+ * Reply body (version 2):
+ *	u8	version		2
  *	u8	type		the request's
  *	u32	seq		the request's
  *	u32	status		0 or P11_ERR_*
@@ -29,6 +32,8 @@
  *	u32	nkeys		at most P11_MAX_KEYS
  *	nkeys x	string blob	the ssh public key
  *		string label	its CKA_LABEL, "" if none (no NUL)
+ *		bool	always_auth	each signature needs the PIN
+ *				(CKA_ALWAYS_AUTHENTICATE, PIV's slot 9c)
  *   sign, status 0:
  *	string	sig		C_Sign's output: RSA s, ECDSA r || s,
  *				EdDSA R || S
@@ -48,7 +53,7 @@
 #include "key.h"
 #include "sshbuf.h"
 
-#define P11_VERSION		1
+#define P11_VERSION		2
 #define P11_LOAD		1
 #define P11_SIGN		2
 
@@ -84,6 +89,7 @@ struct p11_key {
 	uint8_t *blob;
 	size_t bloblen;
 	char *label;
+	int always_auth;	/* the sign request must carry the PIN */
 };
 
 struct p11_msg {
@@ -91,7 +97,7 @@ struct p11_msg {
 	uint32_t seq;
 	/* requests */
 	char *module;		/* load */
-	char *pin;		/* load; NULL: none; locked memory (secmem.h) */
+	char *pin;		/* load, sign; NULL: none; locked memory (secmem.h) */
 	uint32_t key;		/* sign */
 	uint32_t mech;		/* sign */
 	uint8_t *tbs;		/* sign */
@@ -119,7 +125,8 @@ int p11_frame_take(struct sshbuf *stream, struct sshbuf **bodyp) SKA_WUR;
 int p11_put_load_req(uint32_t seq, const char *module, const char *pin,
     struct sshbuf *out) SKA_WUR;
 int p11_put_sign_req(uint32_t seq, uint32_t key, uint32_t mech,
-    const uint8_t *tbs, size_t tbslen, struct sshbuf *out) SKA_WUR;
+    const uint8_t *tbs, size_t tbslen, const char *pin,
+    struct sshbuf *out) SKA_WUR;
 /* A request's body (from p11_frame_take); the caller frees *mp. */
 int p11_get_req(const struct sshbuf *body, struct p11_msg **mp) SKA_WUR;
 

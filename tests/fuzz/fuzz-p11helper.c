@@ -35,7 +35,7 @@ roundtrip(const uint8_t *p, size_t len)
 		if ((m->type == P11_LOAD ?
 		    p11_put_load_req(m->seq, m->module, m->pin, out) :
 		    p11_put_sign_req(m->seq, m->key, m->mech, m->tbs, m->tbslen,
-		    out)) != 0)
+		    m->pin, out)) != 0)
 			abort();
 		check_same(out, p, len);
 	}

@@ -98,8 +98,9 @@ test_frames(void)
 
 	ok(p11_frame_take(s, &body) == SKA_ERR_MESSAGE_INCOMPLETE &&
 	    body == NULL, "an empty stream: incomplete");
-	if (p11_put_sign_req(1, 0, P11_MECH_ECDSA, (const uint8_t *)"h", 1, s) != 0 ||
-	    p11_put_sign_req(2, 0, P11_MECH_ECDSA, (const uint8_t *)"h", 1, s) != 0)
+	if (p11_put_sign_req(1, 0, P11_MECH_ECDSA, (const uint8_t *)"h", 1,
+	    NULL, s) != 0 || p11_put_sign_req(2, 0, P11_MECH_ECDSA,
+	    (const uint8_t *)"h", 1, NULL, s) != 0)
 		abort();
 	if (sshbuf_consume_end(s, 1) != 0)
 		abort();
@@ -137,9 +138,12 @@ test_requests(void)
 	m = NULL;
 	p = sshbuf_mutable_ptr(body);
 	len = sshbuf_len(body);
-	p[0] = 2;
-	is_int(req_of(p, len), SKA_ERR_FEATURE_UNSUPPORTED, "version 2 refused");
 	p[0] = 1;
+	is_int(req_of(p, len), SKA_ERR_FEATURE_UNSUPPORTED,
+	    "version 1 (no PINs in sign requests) refused");
+	p[0] = 3;
+	is_int(req_of(p, len), SKA_ERR_FEATURE_UNSUPPORTED, "version 3 refused");
+	p[0] = 2;
 	p[1] = 3;
 	is_int(req_of(p, len), SKA_ERR_FEATURE_UNSUPPORTED, "type 3 refused");
 	p[1] = 1;
@@ -164,21 +168,39 @@ test_requests(void)
 	is_int(p11_get_req(body, &m), SKA_ERR_INVALID_FORMAT, "a relative module path");
 	sshbuf_free(body);
 
-	if (p11_put_sign_req(9, 3, P11_MECH_RSA_PKCS, tbs, sizeof(tbs), b) != 0)
+	if (p11_put_sign_req(9, 3, P11_MECH_RSA_PKCS, tbs, sizeof(tbs), NULL,
+	    b) != 0)
 		abort();
 	body = body_of(b);
 	is_int(p11_get_req(body, &m), 0, "sign request parses");
 	ok(m != NULL && m->type == P11_SIGN && m->seq == 9 && m->key == 3 &&
 	    m->mech == P11_MECH_RSA_PKCS && m->tbslen == 3 &&
-	    memcmp(m->tbs, tbs, 3) == 0, "its fields round-trip");
+	    memcmp(m->tbs, tbs, 3) == 0 && m->pin == NULL,
+	    "its fields round-trip, no PIN");
 	p11_msg_free(m);
 	m = NULL;
+	sshbuf_free(body);
+
+	if (p11_put_sign_req(4, 1, P11_MECH_ECDSA, tbs, sizeof(tbs), "9876",
+	    b) != 0)
+		abort();
+	body = body_of(b);
+	is_int(p11_get_req(body, &m), 0, "sign request with a PIN parses");
+	ok(m != NULL && m->pin != NULL && strcmp(m->pin, "9876") == 0 &&
+	    m->tbslen == 3, "the PIN of an always_auth key round-trips");
+	p11_msg_free(m);
+	m = NULL;
+	if (sshbuf_consume_end(body, 4) != 0 ||
+	    sshbuf_put(body, "98\0" "6", 4) != 0)
+		abort();
+	is_int(p11_get_req(body, &m), SKA_ERR_INVALID_FORMAT,
+	    "a PIN with a NUL refused");
 	p = sshbuf_mutable_ptr(body);
 	p[13] = 4;	/* mechanism, low byte */
 	is_int(req_of(p, sshbuf_len(body)), SKA_ERR_INVALID_FORMAT,
 	    "an unknown mechanism");
 	sshbuf_free(body);
-	ok(p11_put_sign_req(1, 0, P11_MECH_EDDSA, tbs, 0, b) ==
+	ok(p11_put_sign_req(1, 0, P11_MECH_EDDSA, tbs, 0, NULL, b) ==
 	    SKA_ERR_INVALID_ARGUMENT, "nothing to sign is not sent");
 	sshbuf_free(b);
 }
@@ -200,14 +222,17 @@ test_replies(void)
 	keys[1].blob = blob2;
 	keys[1].bloblen = sizeof(blob2);
 	keys[1].label = l2;
+	keys[0].always_auth = 0;
+	keys[1].always_auth = 1;
 	if (p11_put_load_reply(5, P11_OK, keys, 2, b) != 0)
 		abort();
 	body = body_of(b);
 	is_int(p11_get_reply(body, &m), 0, "load reply parses");
 	ok(m != NULL && m->seq == 5 && m->status == 0 && m->nkeys == 2 &&
 	    m->keys[0].bloblen == 3 && strcmp(m->keys[0].label, "my key") == 0 &&
-	    m->keys[1].bloblen == 1 && strcmp(m->keys[1].label, "") == 0,
-	    "two keys with labels round-trip");
+	    m->keys[1].bloblen == 1 && strcmp(m->keys[1].label, "") == 0 &&
+	    !m->keys[0].always_auth && m->keys[1].always_auth,
+	    "two keys with labels and always_auth round-trip");
 	p11_msg_free(m);
 	m = NULL;
 	p = sshbuf_mutable_ptr(body);

@@ -132,6 +132,10 @@ test_notices(void)
 	    "Enter the PIN of your security key (ed-sk) to log in to alice@build port 2222\nPIN: ",
 	    "the PIN question ends in its prompt");
 	free(s);
+	is_str(s = say_prompt(SAY_CARD_PIN, &w),
+	    "Enter the PIN of your smartcard (ed-sk) to log in to alice@build port 2222\nPIN: ",
+	    "a smartcard's PIN question (PKCS#11, CKA_ALWAYS_AUTHENTICATE)");
+	free(s);
 	is_str(s = say_prompt(SAY_CONFIRM, &w),
 	    "Allow use of key ed-sk to log in to alice@build port 2222?\nType yes to allow it: ",
 	    "the confirmation");

@@ -495,7 +495,8 @@ t_p11(void *arg)
 	sshbuf_reset(attrs);
 	if ((r = p11_sign_input(ec, 0, data, sizeof(data), &mech, attrs)) != 0 ||
 	    (r = p11_put_sign_req(2, 1, mech, sshbuf_ptr(attrs),
-	    sshbuf_len(attrs), b)) != 0 || (r = p11_frame_take(b, &body)) != 0 ||
+	    sshbuf_len(attrs), NULL, b)) != 0 ||
+	    (r = p11_frame_take(b, &body)) != 0 ||
 	    (r = p11_get_req(body, &m)) != 0)
 		goto out;
 	if (m->mech != P11_MECH_ECDSA || m->tbslen != 48) {
