@@ -483,7 +483,12 @@ p11s_pin(int r, char *pin, void *arg)
 		sign_done(s, r);
 		return;
 	}
-	p11s_send(s, pin);
+	if (strlen(pin) > P11_PIN_MAX) {
+		error("PIN for smartcard key %s: longer than %d bytes",
+		    s->rq.id->comment, P11_PIN_MAX);
+		sign_done(s, SKA_ERR_PIN_POLICY);
+	} else
+		p11s_send(s, pin);
 	secmem_free_str(pin);
 }
 

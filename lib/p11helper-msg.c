@@ -183,7 +183,8 @@ p11_put_sign_req(uint32_t seq, uint32_t key, uint32_t mech,
 	struct sshbuf *b = NULL;
 	int r;
 
-	if (tbs == NULL || tbslen == 0 || out == NULL)
+	if (tbs == NULL || tbslen == 0 || out == NULL ||
+	    (pin != NULL && strlen(pin) > P11_PIN_MAX))
 		return SKA_ERR_INVALID_ARGUMENT;
 	if ((b = sshbuf_new()) == NULL)
 		return SKA_ERR_ALLOC_FAIL;

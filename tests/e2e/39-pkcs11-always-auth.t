@@ -60,6 +60,12 @@ answers ""
 fails "no PIN given (askpass answers nothing): no signature" \
 	ssh-add -T "$T/card.pub"
 like "the log says so" "$(cat "$T/agent.log")" "no PIN given for smartcard key sig9c"
+answers "$(printf '%0300d' 7)"
+fails "a PIN of 300 digits: no signature" ssh-add -T "$T/card.pub"
+like "refused before it reaches the helper" "$(cat "$T/agent.log")" \
+	"PIN for smartcard key sig9c: longer than 256 bytes"
+answers $PIN
+ok "the helper still serves the next signature" ssh-add -T "$T/card.pub"
 fails "the PIN is never in the agent's log" grep -q $PIN "$T/agent.log"
 stop_agent
 

@@ -124,6 +124,7 @@ test_requests(void)
 	struct sshbuf *b = newbuf(), *body;
 	struct p11_msg *m = NULL;
 	const uint8_t tbs[] = { 1, 2, 3 };
+	char longpin[P11_PIN_MAX + 2];
 	uint8_t *p;
 	size_t len;
 
@@ -202,6 +203,11 @@ test_requests(void)
 	sshbuf_free(body);
 	ok(p11_put_sign_req(1, 0, P11_MECH_EDDSA, tbs, 0, NULL, b) ==
 	    SKA_ERR_INVALID_ARGUMENT, "nothing to sign is not sent");
+	memset(longpin, '7', sizeof(longpin) - 1);
+	longpin[sizeof(longpin) - 1] = '\0';
+	ok(p11_put_sign_req(1, 0, P11_MECH_EDDSA, tbs, 1, longpin, b) ==
+	    SKA_ERR_INVALID_ARGUMENT && sshbuf_len(b) == 0,
+	    "a PIN over P11_PIN_MAX is not sent");
 	sshbuf_free(b);
 }
 
