@@ -136,6 +136,22 @@ get_pin(struct sshbuf *b, char **pinp)
 	return 0;
 }
 
+/* A bool written as 0 or 1, nothing else. */
+static int
+get_flag(struct sshbuf *b, int *vp)
+{
+	uint8_t v;
+	int r;
+
+	*vp = 0;
+	if ((r = sshbuf_get_u8(b, &v)) != 0)
+		return r;
+	if (v > 1)
+		return SKA_ERR_INVALID_FORMAT;
+	*vp = v;
+	return 0;
+}
+
 /* A string of 1..max bytes. */
 static int
 get_blob(struct sshbuf *b, size_t max, uint8_t **pp, size_t *lenp)
@@ -369,7 +385,7 @@ p11_get_reply(const struct sshbuf *body, struct p11_msg **mp)
 			    &m->keys[i].bloblen)) != 0 ||
 			    (r = get_str(b, P11_LABEL_MAX, 0,
 			    &m->keys[i].label)) != 0 ||
-			    (r = sshbuf_get_bool(b, &m->keys[i].always_auth)) != 0)
+			    (r = get_flag(b, &m->keys[i].always_auth)) != 0)
 				goto out;
 		}
 	} else if (m->status == P11_OK) {

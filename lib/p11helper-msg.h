@@ -32,7 +32,7 @@
  *	u32	nkeys		at most P11_MAX_KEYS
  *	nkeys x	string blob	the ssh public key
  *		string label	its CKA_LABEL, "" if none (no NUL)
- *		bool	always_auth	each signature needs the PIN
+ *		u8	always_auth	1: each signature needs the PIN
  *				(CKA_ALWAYS_AUTHENTICATE, PIV's slot 9c)
  *   sign, status 0:
  *	string	sig		C_Sign's output: RSA s, ECDSA r || s,

@@ -248,6 +248,10 @@ test_replies(void)
 	p[13] = 2;
 	p[10] = 1;	/* nkeys 2^24 + 2 */
 	is_int(reply_of(p, len), SKA_ERR_INVALID_FORMAT, "too many keys");
+	p[10] = 0;
+	p[len - 1] = 2;	/* the last key's always_auth */
+	is_int(reply_of(p, len), SKA_ERR_INVALID_FORMAT,
+	    "always_auth neither 0 nor 1");
 	sshbuf_free(body);
 
 	if (p11_put_load_reply(5, P11_ERR_PIN_INCORRECT, NULL, 0, b) != 0)
