@@ -66,6 +66,100 @@ attest_aaguid_str(const uint8_t g[16], char out[37])
 }
 
 /*
+ * CBOR as an attestation may carry it, checked before libcbor sees it: one
+ * definite item, integers, strings, arrays, maps and simple values, no
+ * deeper than CBOR_DEPTH, and no count larger than the bytes left could
+ * hold.  libcbor allocates what a header claims before it reads the items
+ * (a 9-byte array header may ask for 2^64 pointers).
+ */
+#define CBOR_DEPTH	8
+
+static int
+cbor_item_ok(const uint8_t *p, size_t len, size_t *off, int depth)
+{
+	uint8_t major, ai;
+	uint64_t arg = 0, i, n;
+	size_t nb;
+
+	if (depth < 0 || *off >= len)
+		return -1;
+	major = p[*off] >> 5;
+	ai = p[(*off)++] & 0x1f;
+	if (ai < 24)
+		arg = ai;
+	else if (ai <= 27) {
+		nb = (size_t)1 << (ai - 24);
+		if (len - *off < nb)
+			return -1;
+		for (i = 0; i < nb; i++)
+			arg = (arg << 8) | p[(*off)++];
+	} else
+		return -1;	/* indefinite or reserved */
+	switch (major) {
+	case 0:
+	case 1:
+		return 0;
+	case 2:
+	case 3:
+		if (arg > len - *off)
+			return -1;
+		*off += (size_t)arg;
+		return 0;
+	case 4:
+	case 5:
+		n = major == 5 ? 2 : 1;
+		if (arg > (len - *off) / n)
+			return -1;
+		for (i = 0; i < arg * n; i++)
+			if (cbor_item_ok(p, len, off, depth - 1) != 0)
+				return -1;
+		return 0;
+	case 7:
+		return ai >= 20 && ai <= 23 ? 0 : -1;
+	default:
+		return -1;	/* tags */
+	}
+}
+
+/*
+ * The authenticator data as the attestation holds it (a CBOR byte string):
+ * the fixed part, the attested credential, then the COSE key and the
+ * extensions, each well-formed by cbor_item_ok's rules.
+ */
+static int
+authdata_ok(const uint8_t *p, size_t len)
+{
+	size_t off = 0, ad, end, idlen;
+	uint8_t flags;
+	int items;
+
+	if (cbor_item_ok(p, len, &off, 0) != 0 || off != len ||
+	    (p[0] >> 5) != 2)
+		return -1;
+	/* the byte string's contents: what follows its header, to the end */
+	end = len;
+	ad = (p[0] & 0x1f) < 24 ? 1 : 1 + ((size_t)1 << ((p[0] & 0x1f) - 24));
+	if (end - ad < 37)
+		return -1;
+	flags = p[ad + 32];
+	off = ad + 37;
+	if (flags & 0x40) {		/* AT: attested credential data */
+		if (end - off < 18)
+			return -1;
+		idlen = (size_t)p[off + 16] << 8 | p[off + 17];
+		off += 18;
+		if (end - off < idlen)
+			return -1;
+		off += idlen;
+	}
+	items = ((flags & 0x40) != 0) + ((flags & 0x80) != 0);
+	while (items-- > 0)
+		if (cbor_item_ok(p, end, &off, CBOR_DEPTH) != 0)
+			return -1;
+	return off == end ? 0 : -1;
+}
+
+/*
  * libfido2 decodes the credential's COSE key only for the algorithm it is
  * told, so each is tried.  Its re-encoding must give back the same bytes:
  * no trailing data, no non-canonical CBOR.
@@ -77,6 +171,8 @@ decode_authdata(struct attest *a, const uint8_t *p, size_t len)
 	fido_cred_t *c = NULL;
 	size_t i;
 
+	if (authdata_ok(p, len) != 0)
+		return SKA_ERR_INVALID_FORMAT;
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
 		if ((c = fido_cred_new()) == NULL)
 			return SKA_ERR_ALLOC_FAIL;
