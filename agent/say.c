@@ -254,7 +254,8 @@ say_prompt(enum say_action a, const struct say_what *w)
 }
 
 char *
-say_failure(int r, int retries, const char *comment, const char *why)
+say_failure(int r, int retries, const char *comment, const char *why,
+    int smartcard)
 {
 	const char *head = "skagent: ", *pre, *post = "";
 	char tries[48], *line = NULL, *c;
@@ -292,7 +293,8 @@ say_failure(int r, int retries, const char *comment, const char *why)
 		break;
 	case SKA_ERR_PIN_BLOCKED:
 		pre = "PIN blocked for ";
-		post = ": only a reset of the security key helps";
+		post = smartcard ? ": unblock it with the card's PUK" :
+		    ": only a reset of the security key helps";
 		break;
 	case SKA_ERR_PIN_REQUIRED:
 		pre = "no PIN given: nothing signed with ";

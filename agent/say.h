@@ -55,8 +55,10 @@ char *say_prompt(enum say_action a, const struct say_what *w);
  * the user can act on: a touch refused or not given in time, no security
  * key, a wrong PIN (retries: tries left, -1 unknown), a blocked PIN, a
  * declined confirmation, no way to ask (why: the reason).  NULL for any
- * other r.  Caller frees.
+ * other r.  smartcard: the key is on a PKCS#11 smartcard, whose words
+ * differ where the way out does (a blocked PIN).  Caller frees.
  */
-char *say_failure(int r, int retries, const char *comment, const char *why);
+char *say_failure(int r, int retries, const char *comment, const char *why,
+    int smartcard);
 
 #endif

@@ -79,7 +79,8 @@ tell_failure(struct conn *c, const struct identity *id, int r, int retries,
 	struct notice_info ni;
 	char *line, *fp;
 
-	if ((line = say_failure(r, retries, id->comment, why)) == NULL)
+	if ((line = say_failure(r, retries, id->comment, why,
+	    id->p11 != NULL)) == NULL)
 		return;
 	fp = key_fingerprint(id->key, opts.fp_hash);
 	tell_notice_info(&ni, c, id, fp, token);

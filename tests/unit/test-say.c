@@ -178,25 +178,33 @@ test_failures(void)
 	comment[sizeof(comment) - 1] = '\0';
 	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		s = say_failure(errs[i], 3, comment,
-		    "no terminal, and no display for askpass");
+		    "no terminal, and no display for askpass", 0);
 		ok(s != NULL && strncmp(s, "skagent: ", 9) == 0 && fits(s, 1),
 		    "%s: one line, 79 columns at most, even with a long comment",
 		    ska_err(errs[i]));
 		free(s);
 	}
-	is_str(s = say_failure(SKA_ERR_PIN_INVALID, 5, "ed-sk", NULL),
+	is_str(s = say_failure(SKA_ERR_PIN_INVALID, 5, "ed-sk", NULL, 0),
 	    "skagent: wrong PIN for ed-sk, 5 tries left", "the tries left");
 	free(s);
-	is_str(s = say_failure(SKA_ERR_PIN_INVALID, 1, "ed-sk", NULL),
+	is_str(s = say_failure(SKA_ERR_PIN_INVALID, 1, "ed-sk", NULL, 0),
 	    "skagent: wrong PIN for ed-sk, 1 try left", "one try");
 	free(s);
-	is_str(s = say_failure(SKA_ERR_TOUCH_REFUSED, -1, "ed-sk", NULL),
+	is_str(s = say_failure(SKA_ERR_TOUCH_REFUSED, -1, "ed-sk", NULL, 0),
 	    "skagent: touch refused: nothing signed with ed-sk", "a refused touch");
 	free(s);
-	is_str(s = say_failure(SKA_ERR_PROMPT_UNAVAILABLE, -1, "vr", "no terminal"),
+	is_str(s = say_failure(SKA_ERR_PROMPT_UNAVAILABLE, -1, "vr", "no terminal", 0),
 	    "skagent: cannot ask (vr): no terminal", "no way to ask, and why");
 	free(s);
-	ok(say_failure(SKA_ERR_INVALID_FORMAT, -1, "x", NULL) == NULL,
+	is_str(s = say_failure(SKA_ERR_PIN_BLOCKED, -1, "sig9c", NULL, 1),
+	    "skagent: PIN blocked for sig9c: unblock it with the card's PUK",
+	    "a smartcard's blocked PIN: its PUK is the way out");
+	free(s);
+	is_str(s = say_failure(SKA_ERR_PIN_BLOCKED, -1, "ed-sk", NULL, 0),
+	    "skagent: PIN blocked for ed-sk: only a reset of the security key helps",
+	    "a security key's: a reset");
+	free(s);
+	ok(say_failure(SKA_ERR_INVALID_FORMAT, -1, "x", NULL, 0) == NULL,
 	    "nothing for a failure the user cannot act on");
 }
 
