@@ -51,16 +51,36 @@ usage(FILE *f)
 "when they could be added), 1 on failure, 2 on a usage error.\n");
 }
 
+/*
+ * One line on stderr in one write: ssh, our child, writes the remote
+ * side's stderr (its set -x trace) to the same file at the same time, and
+ * stderr is unbuffered (three fprintf calls were three writes).
+ */
+static void
+say_line(const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *line = NULL;
+	int n;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	if ((n = asprintf(&line, "%s%s\n", prefix,
+	    msg != NULL ? msg : "(out of memory)")) > 0) {
+		(void)fwrite(line, 1, (size_t)n, stderr);
+		(void)fflush(stderr);
+	}
+	free(line);
+	free(msg);
+}
+
 void
 error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say_line(PROG ": ", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 }
 
 void
@@ -70,11 +90,9 @@ trace(const struct options *o, const char *fmt, ...)
 
 	if (!o->trace)
 		return;
-	fprintf(stderr, PROG ": trace: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say_line(PROG ": trace: ", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 }
 
 #define usage_error(...) do {						\

@@ -266,6 +266,19 @@ is "-x: exit 0" "$RC" 0
 like "-x: the ssh command" "$ERR" "agent-copy-id: trace: running ssh -a -x -T -o RemoteCommand=none -F $T/ssh_config -- boot 'exec sh -c"
 like "-x: the remote side's replies" "$ERR" "agent-copy-id: trace: remote: keys file [0-9]+"
 like "-x: the remote script runs under set -x" "$ERR" "^\+ cd$"
+# each line of ours is one write(2): ssh writes the remote's trace to the
+# same stderr at the same time, and a line written in parts is cut by it
+if command -v strace >/dev/null 2>&1 && [ -z "${SKA_VALGRIND:-}" ]; then
+	strace -qq -e trace=write -e signal=none -s 64 -o "$T/writes" \
+		"$COPYID" -F "$T/ssh_config" -n -x boot >/dev/null 2>&1
+	fails "-x: each line of ours in one write (never cut by the remote's)" \
+		grep -E '^write\(2, "agent-copy-id: (trace: )?"' "$T/writes"
+	ok "  (the trace's writes were seen)" \
+		grep -qE '^write\(2, "agent-copy-id: trace: remote: ' "$T/writes"
+else
+	skip "no strace here (or under valgrind)"
+	skip "no strace here"
+fi
 copyid -n boot
 fails "without -x: no trace" grep -q "trace:\|^+ " "$T/err"
 
