@@ -61,7 +61,7 @@ copyid() {
 show() { diag_file "$T/out"; diag_file "$T/err"; }
 field2() { awk '{print $1" "$2}' "$1"; }	# type and blob of a .pub
 
-plan 96
+plan 98
 
 # Command line
 "$COPYID" -h >"$T/out" 2>&1
