@@ -165,51 +165,19 @@ keys_from_agent(struct keyset *ks)
 static int
 read_file(const char *path, size_t max, struct sshbuf **bp)
 {
-	struct sshbuf *b = NULL;
 	struct stat st;
-	uint8_t *p;
-	ssize_t n;
 	int fd, r;
 
 	*bp = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return SKA_ERR_SYSTEM;
-	if (fstat(fd, &st) == -1) {
+	if (fstat(fd, &st) == -1)
 		r = SKA_ERR_SYSTEM;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+	else if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max)
 		r = SKA_ERR_INVALID_FORMAT;
-		goto out;
-	}
-	if ((b = sshbuf_new()) == NULL) {
-		r = SKA_ERR_ALLOC_FAIL;
-		goto out;
-	}
-	for (;;) {
-		if ((r = sshbuf_reserve(b, 4096, &p)) != 0)
-			goto out;
-		n = read(fd, p, 4096);
-		if ((r = sshbuf_consume_end(b, n > 0 ? 4096 - (size_t)n :
-		    4096)) != 0)
-			goto out;
-		if (n == 0)
-			break;
-		if (n == -1 && errno != EINTR) {
-			r = SKA_ERR_SYSTEM;
-			goto out;
-		}
-		if (sshbuf_len(b) > max) {
-			r = SKA_ERR_INVALID_FORMAT;
-			goto out;
-		}
-	}
-	r = 0;
-	*bp = b;
-	b = NULL;
- out:
+	else
+		r = read_fd(fd, max, bp);
 	close(fd);
-	sshbuf_free(b);
 	return r;
 }
 
